@@ -1,0 +1,85 @@
+// Package auth holds accounts, roles and permissions, sessions, API tokens
+// and the login policy. The role → permission table below is the single
+// source of truth for who may do what; every route names one permission.
+package auth
+
+import "slices"
+
+// Role is a user's role (DOMAIN.md "Who uses it").
+type Role string
+
+// The roles. The three IT roles are kept apart (三员分立): none of them sees
+// residents' data.
+const (
+	StreetAdmin    Role = "street_admin"
+	StreetStaff    Role = "street_staff"
+	CommitteeStaff Role = "committee_staff"
+	Liaison        Role = "liaison"
+	Leader         Role = "leader"
+	SysAdmin       Role = "sys_admin"
+	SecAdmin       Role = "sec_admin"
+	AuditAdmin     Role = "audit_admin"
+)
+
+// Roles lists every role in display order.
+var Roles = []Role{StreetAdmin, StreetStaff, CommitteeStaff, Liaison, Leader, SysAdmin, SecAdmin, AuditAdmin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Permission is one thing a role may do.
+type Permission string
+
+// The permissions. Later domains add theirs here and to the table.
+const (
+	// Public marks routes open without login (login page, health checks,
+	// static files). It is not granted: routes with it skip the check.
+	Public Permission = "public"
+	// Self is what every logged-in user may do to their own account:
+	// dashboard, password, language, personal access tokens.
+	Self Permission = "self"
+
+	OrgView   Permission = "org.view"
+	OrgEdit   Permission = "org.edit"
+	OrgImport Permission = "org.import"
+
+	UserView   Permission = "user.view"
+	UserManage Permission = "user.manage"
+	// UserSecurity: unlock accounts, end sessions (security admin).
+	UserSecurity Permission = "user.security"
+
+	AuditView Permission = "audit.view"
+)
+
+// rolePermissions is the permission table. Keep it readable: one line a role.
+var rolePermissions = map[Role][]Permission{
+	StreetAdmin:    {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage},
+	StreetStaff:    {Self, OrgView},
+	CommitteeStaff: {Self, OrgView},
+	Liaison:        {Self},
+	Leader:         {Self, OrgView},
+	SysAdmin:       {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage},
+	SecAdmin:       {Self, UserView, UserSecurity},
+	AuditAdmin:     {Self, AuditView},
+}
+
+// Has reports whether role r holds permission p.
+func (r Role) Has(p Permission) bool {
+	return slices.Contains(rolePermissions[r], p)
+}
+
+// Permissions returns the permissions of r.
+func (r Role) Permissions() []Permission { return slices.Clone(rolePermissions[r]) }
+
+// AssignableRoles returns the roles a user of role r may give to accounts
+// they create. A subdistrict admin cannot create IT administrators; the
+// system administrator creates every role.
+func (r Role) AssignableRoles() []Role {
+	switch r {
+	case SysAdmin:
+		return Roles
+	case StreetAdmin:
+		return []Role{StreetAdmin, StreetStaff, CommitteeStaff, Liaison, Leader}
+	}
+	return nil
+}
