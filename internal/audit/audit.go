@@ -141,12 +141,24 @@ type Filter struct {
 	To       string // date, inclusive
 	Limit    int
 	Offset   int
+	// ScopeLo and ScopeHi bound the org paths whose records are visible
+	// (auth.Scope.PathRange); records with no org unit (failed logins of
+	// unknown names) are visible only when WithUnattached is set, which the
+	// web layer does for auditors attached to a root unit.
+	ScopeLo, ScopeHi string
+	WithUnattached   bool
 }
 
 func (f Filter) where() (string, []any) {
 	var conds []string
 	var args []any
 	add := func(c string, a any) { conds = append(conds, c); args = append(args, a) }
+	scope := "org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
+	if f.WithUnattached {
+		scope = "(org_id IS NULL OR " + scope + ")"
+	}
+	conds = append(conds, scope)
+	args = append(args, f.ScopeLo, f.ScopeHi)
 	if f.Username != "" {
 		add("lower(username) = lower(?)", strings.TrimSpace(f.Username))
 	}
@@ -167,9 +179,6 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.To != "" {
 		add("at < ?", f.To+"T99") // whole day inclusive: 'T99' sorts after any time
-	}
-	if len(conds) == 0 {
-		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }

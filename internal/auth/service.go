@@ -89,7 +89,7 @@ func (s *Service) Get(ctx context.Context, a *Actor, id int64) (*User, error) {
 		return nil, err
 	}
 	if !a.Scope().Contains(u.OrgPath) {
-		return nil, errs.ErrNotFound
+		return nil, errs.ErrOutOfScope
 	}
 	return u, nil
 }

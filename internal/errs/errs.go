@@ -79,3 +79,8 @@ func As(err error) (*Error, bool) {
 
 // ErrNotFound is the generic not-found error.
 var ErrNotFound = E(NotFound, "err.not_found")
+
+// ErrOutOfScope is returned when a record exists but lies outside the
+// actor's scope. Users see it as not found (so nothing leaks about what
+// exists elsewhere); the web layer also records it as a denied access.
+var ErrOutOfScope = E(NotFound, "err.not_found")

@@ -178,7 +178,7 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Unit, erro
 		return nil, err
 	}
 	if !a.Scope().Contains(u.Path) {
-		return nil, errs.ErrNotFound
+		return nil, errs.ErrOutOfScope
 	}
 	return u, nil
 }

@@ -1,0 +1,155 @@
+// Package app wires Shiliu together: configuration, database, services and
+// the HTTP server. Tests start the whole program through it on 127.0.0.1:0.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"shiliu/internal/auth"
+	"shiliu/internal/config"
+	"shiliu/internal/db"
+	"shiliu/internal/org"
+	"shiliu/internal/web"
+)
+
+// Version is set at build time (-ldflags "-X shiliu/internal/app.Version=…").
+var Version = "dev"
+
+// App is one running Shiliu instance.
+type App struct {
+	Cfg  config.Config
+	Log  *slog.Logger
+	DB   *db.DB
+	Auth *auth.Service
+	Org  *org.Service
+	Web  *web.Server
+
+	srv *http.Server
+	ln  net.Listener
+}
+
+// Open prepares the data directory, connects to the database and applies
+// migrations.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
+	d, err := db.Open(ctx, cfg.DSN, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	n, err := d.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("database migrated", "applied", n, "engine", d.Dialect.String())
+	}
+	a := &App{Cfg: cfg, Log: log, DB: d, Auth: auth.NewService(d), Org: &org.Service{DB: d}}
+	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, Log: log, Version: Version, DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies()})
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Listen binds the configured address (":0" picks a free port).
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.Cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.Cfg.Addr, err)
+	}
+	a.ln = ln
+	return nil
+}
+
+// Addr is the address the app listens on, after Listen.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// URL is the base URL of the running app.
+func (a *App) URL() string {
+	scheme := "http"
+	if a.Cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + a.Addr()
+}
+
+// Serve answers requests until ctx is cancelled, then lets in-flight
+// requests finish (up to ShutdownTimeout) and returns.
+func (a *App) Serve(ctx context.Context) error {
+	if a.ln == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	a.srv = &http.Server{
+		Handler:           a.Web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+	go a.housekeeping(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		var err error
+		if a.Cfg.TLSCert != "" {
+			err = a.srv.ServeTLS(a.ln, a.Cfg.TLSCert, a.Cfg.TLSKey)
+		} else {
+			err = a.srv.Serve(a.ln)
+		}
+		errc <- err
+	}()
+	a.Log.Info("shiliu listening", "url", a.URL(), "engine", a.DB.Dialect.String(), "version", Version)
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), a.Cfg.ShutdownTimeout)
+	defer cancel()
+	if err := a.srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// housekeeping purges expired sessions now and then.
+func (a *App) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.Auth.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("purge sessions", "err", err)
+			}
+		}
+	}
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

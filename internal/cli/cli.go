@@ -1,0 +1,365 @@
+// Package cli is the shiliu command: it parses subcommands and flags and
+// calls the app. Every subcommand accepts the common flags (--data, --db,
+// --addr, …) before or after its own arguments.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"shiliu/internal/app"
+	"shiliu/internal/auth"
+	"shiliu/internal/config"
+	"shiliu/internal/demo"
+	"shiliu/internal/errs"
+	"shiliu/internal/i18n"
+	"shiliu/internal/org"
+)
+
+// Env is what a command runs with; tests give their own.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Ready, when set, is called with the app once serve listens (tests).
+	Ready func(*app.App)
+}
+
+const usage = `shiliu — 石榴籽 community ethnic-affairs platform
+
+Usage:
+  shiliu serve [--demo] [--demo-seed N]      run the web server
+  shiliu migrate                             apply database migrations
+  shiliu org import FILE [--dry-run]         import the org tree (CSV or xlsx)
+  shiliu org add CODE NAME KIND [--parent CODE]
+                                             add one org unit (KIND: 区 街道 居委 楼组 联络组)
+  shiliu user add USERNAME --role ROLE --org CODE [--name NAME] [--password-stdin]
+  shiliu user passwd USERNAME [--password-stdin]
+  shiliu user list
+  shiliu user disable USERNAME | user enable USERNAME
+  shiliu version
+
+Common flags (any subcommand, before or after its arguments):
+  --data DIR      data directory [SHILIU_DATA, default ./data]
+  --db DSN        postgres:// URL for PostgreSQL; empty for SQLite [SHILIU_DB]
+  --addr ADDR     listen address [SHILIU_ADDR, default 127.0.0.1:8080]
+  --log-format    text or json [SHILIU_LOG_FORMAT]
+
+Roles: street_admin street_staff committee_staff liaison leader sys_admin sec_admin audit_admin
+`
+
+// Run runs the command line args (without the program name).
+func Run(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "org" || cmd == "user" {
+		if len(rest) == 0 {
+			return fmt.Errorf("shiliu %s: missing subcommand (see shiliu help)", cmd)
+		}
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(env.Stdout, "shiliu", app.Version)
+		return nil
+	case "serve":
+		return runServe(ctx, rest, env)
+	case "migrate":
+		return withApp(ctx, "migrate", rest, env, nil, 0, func(a *app.App, _ []string) error {
+			fmt.Fprintf(env.Stdout, "database up to date (%s)\n", a.DB.Dialect)
+			return nil
+		})
+	case "org import":
+		var dry bool
+		return withApp(ctx, cmd, rest, env, func(fs *flag.FlagSet) { fs.BoolVar(&dry, "dry-run", false, "check the file, change nothing") }, 1,
+			func(a *app.App, pos []string) error { return orgImport(ctx, a, env, pos[0], dry) })
+	case "org add":
+		var parent string
+		return withApp(ctx, cmd, rest, env, func(fs *flag.FlagSet) { fs.StringVar(&parent, "parent", "", "code of the parent unit") }, 3,
+			func(a *app.App, pos []string) error { return orgAdd(ctx, a, env, pos, parent) })
+	case "user add":
+		var role, orgCode, name string
+		var stdinPw bool
+		return withApp(ctx, cmd, rest, env, func(fs *flag.FlagSet) {
+			fs.StringVar(&role, "role", "", "role of the account")
+			fs.StringVar(&orgCode, "org", "", "code of the org unit the account belongs to")
+			fs.StringVar(&name, "name", "", "display name")
+			fs.BoolVar(&stdinPw, "password-stdin", false, "read the password from standard input instead of generating one")
+		}, 1, func(a *app.App, pos []string) error { return userAdd(ctx, a, env, pos[0], role, orgCode, name, stdinPw) })
+	case "user passwd":
+		var stdinPw bool
+		return withApp(ctx, cmd, rest, env, func(fs *flag.FlagSet) {
+			fs.BoolVar(&stdinPw, "password-stdin", false, "read the password from standard input instead of generating one")
+		}, 1, func(a *app.App, pos []string) error { return userPasswd(ctx, a, env, pos[0], stdinPw) })
+	case "user list":
+		return withApp(ctx, cmd, rest, env, nil, 0, func(a *app.App, _ []string) error { return userList(ctx, a, env) })
+	case "user disable", "user enable":
+		return withApp(ctx, cmd, rest, env, nil, 1, func(a *app.App, pos []string) error {
+			u, err := a.Auth.ByUsername(ctx, pos[0])
+			if err != nil {
+				return fmt.Errorf("no user %q", pos[0])
+			}
+			if err := a.Auth.SetDisabled(ctx, nil, u.ID, cmd == "user disable"); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "%s: %s\n", u.Username, strings.TrimPrefix(cmd, "user "))
+			return nil
+		})
+	}
+	return fmt.Errorf("unknown command %q (see shiliu help)", strings.Join(args[:min(2, len(args))], " "))
+}
+
+// parse parses flags that may stand before, between or after the
+// positional arguments, and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// withApp parses flags, checks the number of positional arguments, opens
+// the app (migrating the database) and runs fn.
+func withApp(ctx context.Context, name string, args []string, env Env, extra func(*flag.FlagSet), nargs int, fn func(*app.App, []string) error) error {
+	var cfg config.Config
+	fs := flag.NewFlagSet("shiliu "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfg.Register(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != nargs {
+		return fmt.Errorf("shiliu %s: expected %d argument(s), got %d (see shiliu help)", name, nargs, len(pos))
+	}
+	a, err := app.Open(ctx, cfg, cfg.Logger(env.Stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a, pos)
+}
+
+func runServe(ctx context.Context, args []string, env Env) error {
+	var cfg config.Config
+	var demoMode bool
+	var seed uint64
+	fs := flag.NewFlagSet("shiliu serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfg.Register(fs)
+	fs.BoolVar(&demoMode, "demo", false, "on an empty database, create a demo district and print its accounts' passwords once")
+	fs.Uint64Var(&seed, "demo-seed", 1, "seed of the demo generator")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("shiliu serve takes no arguments, got %q", pos)
+	}
+	log := cfg.Logger(env.Stderr)
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Listen(); err != nil {
+		return err
+	}
+	if demoMode {
+		res, err := demo.Generate(ctx, a.DB, demo.Options{Seed: seed})
+		switch {
+		case errors.Is(err, demo.ErrNotEmpty):
+			fmt.Fprintln(env.Stdout, "demo: the database already has data; keeping it (passwords were printed when it was created)")
+		case err != nil:
+			return fmt.Errorf("demo: %w", err)
+		default:
+			printAccounts(env.Stdout, a.URL(), res)
+		}
+	} else if n, err := a.Auth.Count(ctx); err == nil && n == 0 {
+		fmt.Fprintln(env.Stdout, "No accounts yet. Create the org tree and the first administrator:\n  shiliu org add CODE NAME 街道\n  shiliu user add admin --role street_admin --org CODE\nor run `shiliu serve --demo` on an empty data directory to try Shiliu.")
+	}
+	if env.Ready != nil {
+		env.Ready(a)
+	}
+	return a.Serve(ctx)
+}
+
+func printAccounts(w io.Writer, url string, res *demo.Result) {
+	cat := i18n.MustLoad()
+	fmt.Fprintf(w, "\n石榴籽 demo: %d org units created. Open %s and log in with one of these accounts.\n", res.Units, url)
+	fmt.Fprintln(w, "The passwords are shown only now: note them.")
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "USERNAME\tPASSWORD\tROLE\tUNIT")
+	for _, acc := range res.Accounts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", acc.Username, acc.Password, cat.T("zh", "role."+string(acc.Role)), acc.OrgName)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+func orgImport(ctx context.Context, a *app.App, env Env, path string, dry bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	res, err := a.Org.Import(ctx, nil, filepath.Base(path), f, dry)
+	cat := i18n.MustLoad()
+	if res != nil {
+		for _, p := range res.Problems {
+			fmt.Fprintln(env.Stderr, cat.T("zh", p.Key, p.Args...))
+		}
+	}
+	if err != nil {
+		if e, ok := errs.As(err); ok {
+			return errors.New(cat.T("zh", e.Key, e.Args...))
+		}
+		return err
+	}
+	verb := "imported"
+	if dry {
+		verb = "checked (dry run, nothing written)"
+	}
+	fmt.Fprintf(env.Stdout, "%s %s: %d rows, %d created, %d updated, %d unchanged, %d population figures\n",
+		path, verb, res.Rows, res.Created, res.Updated, res.Unchanged, res.Populations)
+	return nil
+}
+
+func orgAdd(ctx context.Context, a *app.App, env Env, pos []string, parentCode string) error {
+	kind, ok := org.KindFromName(pos[2])
+	if !ok {
+		return fmt.Errorf("unknown kind %q: use 区, 街道, 居委, 楼组 or 联络组", pos[2])
+	}
+	var parentID int64
+	if parentCode != "" {
+		p, err := a.Org.ByCode(ctx, parentCode)
+		if err != nil {
+			return fmt.Errorf("no org unit with code %q", parentCode)
+		}
+		parentID = p.ID
+	}
+	u, err := a.Org.Create(ctx, nil, org.Input{Code: pos[0], Name: pos[1], Kind: kind, ParentID: parentID})
+	if err != nil {
+		return explain(err)
+	}
+	fmt.Fprintf(env.Stdout, "created %s %s (%s)\n", u.Code, u.Name, u.Kind)
+	return nil
+}
+
+// explain turns a validation error into a readable line for the terminal.
+func explain(err error) error {
+	e, ok := errs.As(err)
+	if !ok {
+		return err
+	}
+	cat := i18n.MustLoad()
+	var parts []string
+	for f, k := range e.Fields {
+		parts = append(parts, f+": "+cat.T("zh", k))
+	}
+	sort.Strings(parts)
+	if len(parts) == 0 {
+		parts = append(parts, cat.T("zh", e.Key, e.Args...))
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+func readPassword(env Env) (string, error) {
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func userAdd(ctx context.Context, a *app.App, env Env, username, role, orgCode, name string, stdinPw bool) error {
+	if role == "" || orgCode == "" {
+		return fmt.Errorf("user add needs --role and --org")
+	}
+	u, err := a.Org.ByCode(ctx, orgCode)
+	if err != nil {
+		return fmt.Errorf("no org unit with code %q (create it with shiliu org add or org import)", orgCode)
+	}
+	pw, generated := auth.RandomPassword(), true
+	if stdinPw {
+		if pw, err = readPassword(env); err != nil {
+			return err
+		}
+		generated = false
+	}
+	user, err := a.Auth.Create(ctx, nil, auth.NewUser{Username: username, DisplayName: name, Role: auth.Role(role), OrgID: u.ID, Password: pw, MustChange: true})
+	if err != nil {
+		return explain(err)
+	}
+	fmt.Fprintf(env.Stdout, "created %s (%s) in %s\n", user.Username, user.Role, user.OrgName)
+	if generated {
+		fmt.Fprintf(env.Stdout, "first password (shown once; it must be changed at first login): %s\n", pw)
+	}
+	return nil
+}
+
+func userPasswd(ctx context.Context, a *app.App, env Env, username string, stdinPw bool) error {
+	u, err := a.Auth.ByUsername(ctx, username)
+	if err != nil {
+		return fmt.Errorf("no user %q", username)
+	}
+	pw, generated := auth.RandomPassword(), true
+	if stdinPw {
+		if pw, err = readPassword(env); err != nil {
+			return err
+		}
+		generated = false
+	}
+	if err := a.Auth.SetPassword(ctx, nil, u.ID, "", pw, ""); err != nil {
+		return explain(err)
+	}
+	fmt.Fprintf(env.Stdout, "password of %s set; it must be changed at next login\n", u.Username)
+	if generated {
+		fmt.Fprintf(env.Stdout, "new password (shown once): %s\n", pw)
+	}
+	return nil
+}
+
+func userList(ctx context.Context, a *app.App, env Env) error {
+	root := &auth.Actor{OrgPath: "/"} // the machine's operator sees every account
+	users, _, err := a.Auth.List(ctx, root, auth.UserFilter{Limit: 100000})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "USERNAME\tNAME\tROLE\tUNIT\tSTATUS\tLAST LOGIN")
+	for _, u := range users {
+		st := "active"
+		if u.Disabled {
+			st = "disabled"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Role, u.OrgName, st, u.LastLoginAt)
+	}
+	return tw.Flush()
+}

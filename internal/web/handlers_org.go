@@ -1,0 +1,427 @@
+package web
+
+import (
+	"cmp"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"shiliu/internal/errs"
+	"shiliu/internal/org"
+)
+
+type orgIndexPage struct {
+	Page
+	Units    []*org.Unit
+	Total    int
+	Q        string
+	Kind     string
+	View     string
+	Sort     string
+	Kinds    []org.Kind
+	Pager    Pager
+	Filtered bool
+}
+
+func (s *Server) orgIndex(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	q := r.URL.Query()
+	p := &orgIndexPage{Page: s.page(r, "org.title"), Q: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), View: q.Get("view"), Sort: q.Get("sort"), Kinds: org.Kinds}
+	tree, err := s.Org.Tree(r.Context(), a, q.Get("archived") == "1")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Filtered = p.Q != "" || p.Kind != ""
+	units := tree[:0:0]
+	for _, u := range tree {
+		if p.Kind != "" && string(u.Kind) != p.Kind {
+			continue
+		}
+		if p.Q != "" && !strings.Contains(strings.ToLower(u.Name+" "+u.Code), strings.ToLower(p.Q)) {
+			continue
+		}
+		units = append(units, u)
+	}
+	p.Total = len(units)
+	if p.View == "list" || p.Filtered {
+		p.View = "list"
+		switch p.Sort {
+		case "name":
+			slices.SortStableFunc(units, func(x, y *org.Unit) int { return cmp.Compare(x.Name, y.Name) })
+		case "kind":
+			slices.SortStableFunc(units, func(x, y *org.Unit) int { return cmp.Compare(slices.Index(org.Kinds, x.Kind), slices.Index(org.Kinds, y.Kind)) })
+		case "updated":
+			slices.SortStableFunc(units, func(x, y *org.Unit) int { return cmp.Compare(y.UpdatedAt, x.UpdatedAt) })
+		default:
+			p.Sort = "code"
+			slices.SortStableFunc(units, func(x, y *org.Unit) int { return cmp.Compare(x.Code, y.Code) })
+		}
+		p.Pager = newPager(r, p.Total, 50)
+		units = units[p.Pager.Offset():min(p.Pager.Offset()+p.Pager.PerPage, len(units))]
+	}
+	p.Units = units
+	s.render(w, r, http.StatusOK, "org_index", p)
+}
+
+type orgShowPage struct {
+	Page
+	Unit        *org.Unit
+	Ancestors   []*org.Unit
+	Children    []*org.Unit
+	Populations []org.Population
+	PopYear     int
+	Errors      map[string]string
+}
+
+func (s *Server) orgShowWith(w http.ResponseWriter, r *http.Request, code int, errors map[string]string) {
+	a := actorOf(r)
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.Org.Get(ctx, a, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := &orgShowPage{Page: s.page(r, "org.unit_title", u.Name), Unit: u, PopYear: time.Now().In(cst).Year(), Errors: errors}
+	if p.Ancestors, err = s.Org.Ancestors(ctx, a, u); err == nil {
+		if p.Children, err = s.Org.Children(ctx, a, u.ID); err == nil {
+			p.Populations, err = s.Org.Populations(ctx, a, u.ID)
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, code, "org_show", p)
+}
+
+func (s *Server) orgShow(w http.ResponseWriter, r *http.Request) { s.orgShowWith(w, r, http.StatusOK, nil) }
+
+type orgFormPage struct {
+	Page
+	Unit    *org.Unit // nil when creating
+	In      org.Input
+	Parents []*org.Unit
+	Kinds   []org.Kind
+	Errors  map[string]string
+}
+
+func orgInputFrom(r *http.Request) org.Input {
+	parent, _ := strconv.ParseInt(r.PostFormValue("parent_id"), 10, 64)
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	return org.Input{Code: r.PostFormValue("code"), Name: r.PostFormValue("name"), Kind: org.Kind(r.PostFormValue("kind")), ParentID: parent,
+		Address: r.PostFormValue("address"), Contact: r.PostFormValue("contact"), Note: r.PostFormValue("note"), Version: version}
+}
+
+func (s *Server) orgForm(w http.ResponseWriter, r *http.Request, code int, p *orgFormPage) {
+	tree, err := s.Org.Tree(r.Context(), actorOf(r), false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, u := range tree {
+		if u.Kind == org.BuildingGroup || u.Kind == org.LiaisonGroup {
+			continue // nothing stands under these
+		}
+		if p.Unit != nil && strings.HasPrefix(u.Path, p.Unit.Path) {
+			continue // a unit cannot move under itself
+		}
+		p.Parents = append(p.Parents, u)
+	}
+	p.Kinds = org.Kinds
+	s.render(w, r, code, "org_form", p)
+}
+
+func (s *Server) orgNew(w http.ResponseWriter, r *http.Request) {
+	parent, _ := strconv.ParseInt(r.URL.Query().Get("parent"), 10, 64)
+	in := org.Input{ParentID: parent, Kind: org.Kind(r.URL.Query().Get("kind"))}
+	s.orgForm(w, r, http.StatusOK, &orgFormPage{Page: s.page(r, "org.new_title"), In: in})
+}
+
+func (s *Server) orgCreate(w http.ResponseWriter, r *http.Request) {
+	in := orgInputFrom(r)
+	u, err := s.Org.Create(r.Context(), actorOf(r), in)
+	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+		s.orgForm(w, r, http.StatusUnprocessableEntity, &orgFormPage{Page: s.page(r, "org.new_title"), In: in, Errors: s.fieldErrors(r, e)})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(w, r, "ok", "org.created", u.Name)
+	http.Redirect(w, r, "/org/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
+}
+
+func (s *Server) orgEdit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var u *org.Unit
+	if err == nil {
+		u, err = s.Org.Get(r.Context(), actorOf(r), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := org.Input{Code: u.Code, Name: u.Name, Kind: u.Kind, ParentID: u.ParentID, Address: u.Address, Contact: u.Contact, Note: u.Note, Version: u.Version}
+	s.orgForm(w, r, http.StatusOK, &orgFormPage{Page: s.page(r, "org.edit_title", u.Name), Unit: u, In: in})
+}
+
+func (s *Server) orgUpdate(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	id, err := pathID(r)
+	var u *org.Unit
+	if err == nil {
+		u, err = s.Org.Get(r.Context(), a, id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in := orgInputFrom(r)
+	err = s.Org.Update(r.Context(), a, id, in)
+	if e, ok := errs.As(err); ok && (e.Kind == errs.Invalid || e.Kind == errs.Conflict) {
+		// Keep what the user typed; on a conflict show the current version
+		// number so a second save is a deliberate overwrite.
+		if e.Kind == errs.Conflict {
+			in.Version = u.Version
+		}
+		s.orgForm(w, r, status(err), &orgFormPage{Page: s.page(r, "org.edit_title", u.Name), Unit: u, In: in, Errors: s.fieldErrors(r, e)})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(w, r, "ok", "org.saved")
+	http.Redirect(w, r, "/org/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+func (s *Server) orgSetArchived(w http.ResponseWriter, r *http.Request, archived bool) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.Org.SetArchived(r.Context(), actorOf(r), id, archived)
+	}
+	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+		s.flash(w, r, "error", e.Key)
+		http.Redirect(w, r, "/org/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	key := "org.archived_done"
+	if !archived {
+		key = "org.restored_done"
+	}
+	s.flash(w, r, "ok", key)
+	http.Redirect(w, r, "/org/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+func (s *Server) orgArchive(w http.ResponseWriter, r *http.Request) { s.orgSetArchived(w, r, true) }
+func (s *Server) orgRestore(w http.ResponseWriter, r *http.Request) { s.orgSetArchived(w, r, false) }
+
+func (s *Server) orgPopulation(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	year, e1 := strconv.Atoi(strings.TrimSpace(r.PostFormValue("year")))
+	reg, e2 := strconv.Atoi(strings.TrimSpace(r.PostFormValue("registered")))
+	flo, e3 := strconv.Atoi(strings.TrimSpace(r.PostFormValue("floating")))
+	pop := org.Population{Year: year, Registered: reg, Floating: flo}
+	fields := org.ValidatePopulation(pop)
+	for name, e := range map[string]error{"year": e1, "registered": e2, "floating": e3} {
+		if e != nil {
+			fields[name] = "err.number_required"
+		}
+	}
+	if len(fields) == 0 {
+		err = s.Org.SetPopulation(r.Context(), actorOf(r), id, pop)
+		if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+			fields = e.Fields
+		} else if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if len(fields) > 0 {
+		s.orgShowWith(w, r, http.StatusUnprocessableEntity, s.fieldErrors(r, errs.InvalidFields(fields)))
+		return
+	}
+	s.flash(w, r, "ok", "org.population_saved", year)
+	http.Redirect(w, r, "/org/"+strconv.FormatInt(id, 10)+"#population", http.StatusSeeOther)
+}
+
+type orgImportPage struct {
+	Page
+	Result   *org.ImportResult
+	Upload   string
+	FileName string
+	Applied  bool
+	Error    string
+	Problems []string
+}
+
+func (s *Server) orgImportForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "org_import", &orgImportPage{Page: s.page(r, "org.import_title")})
+}
+
+// uploadDir holds files between preview and confirmation.
+func (s *Server) uploadDir() string { return filepath.Join(s.DataDir, "uploads") }
+
+// orgImport previews an uploaded file (a dry run) or, when the user
+// confirms a preview, applies the file kept from that preview.
+func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	p := &orgImportPage{Page: s.page(r, "org.import_title")}
+	var path, name string
+	dry := true
+	if up := r.PostFormValue("upload"); up != "" {
+		if len(up) != 32 || strings.Trim(up, "0123456789abcdef") != "" {
+			s.fail(w, r, errs.ErrNotFound)
+			return
+		}
+		matches, _ := filepath.Glob(filepath.Join(s.uploadDir(), up+".*"))
+		if len(matches) != 1 {
+			p.Error = p.T("import.upload_expired")
+			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
+			return
+		}
+		path, name, dry = matches[0], r.PostFormValue("filename"), false
+	} else {
+		f, hdr, err := r.FormFile("file")
+		if err != nil {
+			p.Error = p.T("import.no_file")
+			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
+			return
+		}
+		defer f.Close()
+		ext := strings.ToLower(filepath.Ext(hdr.Filename))
+		if ext != ".csv" && ext != ".xlsx" {
+			p.Error = p.T("import.bad_type")
+			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
+			return
+		}
+		b := make([]byte, 16)
+		rand.Read(b)
+		p.Upload, name = hex.EncodeToString(b), filepath.Base(hdr.Filename)
+		if err := os.MkdirAll(s.uploadDir(), 0o700); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		path = filepath.Join(s.uploadDir(), p.Upload+ext)
+		out, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		_, err = io.Copy(out, f)
+		out.Close()
+		if err != nil {
+			os.Remove(path)
+			p.Error = p.T("import.too_large")
+			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
+			return
+		}
+	}
+	p.FileName = name
+	f, err := os.Open(path)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.Org.Import(r.Context(), a, name+filepath.Ext(path), f, dry)
+	f.Close()
+	p.Result = res
+	if res != nil {
+		for _, pr := range res.Problems {
+			p.Problems = append(p.Problems, p.T(pr.Key, pr.Args...))
+		}
+	}
+	if !dry || err != nil {
+		os.Remove(path)
+		p.Upload = ""
+	}
+	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+		if len(p.Problems) == 0 {
+			p.Error = p.T(e.Key, e.Args...)
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Applied = !dry
+	s.render(w, r, http.StatusOK, "org_import", p)
+}
+
+// Pager is the pagination of a list page.
+type Pager struct {
+	Page, PerPage, Total, Pages int
+	base                        string
+	query                       map[string][]string
+}
+
+func newPager(r *http.Request, total, perPage int) Pager {
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	pages := max(1, (total+perPage-1)/perPage)
+	page = min(max(page, 1), pages)
+	return Pager{Page: page, PerPage: perPage, Total: total, Pages: pages, base: r.URL.Path, query: r.URL.Query()}
+}
+
+// Offset is the index of the page's first row.
+func (p Pager) Offset() int { return (p.Page - 1) * p.PerPage }
+
+// URL returns the link to page n with the current filters kept.
+func (p Pager) URL(n int) string {
+	q := make(map[string][]string, len(p.query))
+	for k, v := range p.query {
+		q[k] = v
+	}
+	q["page"] = []string{strconv.Itoa(n)}
+	return p.base + "?" + encodeQuery(q)
+}
+
+// Prev and Next are the neighbouring page numbers, 0 when there is none.
+func (p Pager) Prev() int {
+	if p.Page > 1 {
+		return p.Page - 1
+	}
+	return 0
+}
+
+// Next is the next page number, 0 on the last page.
+func (p Pager) Next() int {
+	if p.Page < p.Pages {
+		return p.Page + 1
+	}
+	return 0
+}
+
+// SortURL returns the current URL with another sort key, back on page 1.
+func (p *Page) SortURL(key string) string {
+	q := map[string][]string{}
+	for k, v := range p.Query {
+		q[k] = v
+	}
+	q["sort"] = []string{key}
+	delete(q, "page")
+	return p.Path + "?" + encodeQuery(q)
+}

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// apiDocs describes each API route for the OpenAPI document: summary,
+// request body schema and response schema (names in components.schemas).
+// The OpenAPI test fails when an API route has no entry here.
+var apiDocs = map[string]struct{ Summary, Body, Response string }{
+	"GET /api/v1/openapi.json":                     {"This document", "", ""},
+	"GET /api/v1/me":                               {"The current user and their permissions", "", "User"},
+	"GET /api/v1/org-units":                        {"Org units in the caller's scope (filters: kind, q, archived)", "", "OrgUnitList"},
+	"POST /api/v1/org-units":                       {"Create an org unit", "OrgUnitInput", "OrgUnit"},
+	"GET /api/v1/org-units/{id}":                   {"One org unit", "", "OrgUnit"},
+	"PUT /api/v1/org-units/{id}":                   {"Update an org unit (send the version you read; a stale one is a 409)", "OrgUnitInput", "OrgUnit"},
+	"GET /api/v1/org-units/{id}/population":        {"Base population by year", "", "PopulationList"},
+	"PUT /api/v1/org-units/{id}/population/{year}": {"Set the base population of a year", "PopulationInput", "Population"},
+	"GET /api/v1/users":                            {"Accounts in the caller's scope (filters: q, role, status)", "", "UserList"},
+	"GET /api/v1/users/{id}":                       {"One account", "", "User"},
+	"POST /api/v1/users":                           {"Create an account; the response carries its first password, once", "UserInput", "User"},
+	"GET /api/v1/audit":                            {"Audit records (filters: user, action, entity, entity_id, result, from, to)", "", "AuditList"},
+}
+
+var pathParam = regexp.MustCompile(`\{(\w+)\}`)
+
+func obj(props map[string]any, required ...string) map[string]any {
+	o := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+var (
+	tInt  = map[string]any{"type": "integer"}
+	tStr  = map[string]any{"type": "string"}
+	tBool = map[string]any{"type": "boolean"}
+)
+
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+
+func list(item string) map[string]any {
+	return obj(map[string]any{"items": map[string]any{"type": "array", "items": ref(item)}, "total": tInt, "limit": tInt, "offset": tInt})
+}
+
+func openAPISchemas() map[string]any {
+	kinds := map[string]any{"type": "string", "enum": []string{"district", "subdistrict", "committee", "building_group", "liaison_group"}}
+	return map[string]any{
+		"OrgUnit": obj(map[string]any{"id": tInt, "code": tStr, "name": tStr, "kind": kinds, "parent_id": tInt, "path": tStr, "depth": tInt,
+			"address": tStr, "contact": tStr, "note": tStr, "archived": tBool, "version": tInt, "updated_at": tStr}),
+		"OrgUnitInput": obj(map[string]any{"code": tStr, "name": tStr, "kind": kinds, "parent_id": tInt, "address": tStr, "contact": tStr, "note": tStr,
+			"version": map[string]any{"type": "integer", "description": "required on update: the version you read"}}, "code", "name", "kind"),
+		"OrgUnitList":     list("OrgUnit"),
+		"Population":      obj(map[string]any{"year": tInt, "registered": tInt, "floating": tInt}),
+		"PopulationInput": obj(map[string]any{"registered": tInt, "floating": tInt}, "registered", "floating"),
+		"PopulationList":  map[string]any{"type": "array", "items": ref("Population")},
+		"User": obj(map[string]any{"id": tInt, "username": tStr, "display_name": tStr, "role": tStr, "org_id": tInt, "org_name": tStr, "disabled": tBool,
+			"must_change_password": tBool, "last_login_at": tStr, "version": tInt, "permissions": map[string]any{"type": "array", "items": tStr},
+			"initial_password": map[string]any{"type": "string", "description": "only in the response to POST /users"}}),
+		"UserInput": obj(map[string]any{"username": tStr, "display_name": tStr, "role": tStr, "org_id": tInt}, "username", "role", "org_id"),
+		"UserList":  list("User"),
+		"AuditRecord": obj(map[string]any{"id": tInt, "at": tStr, "user_id": tInt, "username": tStr, "role": tStr, "org_id": tInt, "ip": tStr,
+			"request_id": tStr, "action": tStr, "entity": tStr, "entity_id": tStr, "detail": map[string]any{"type": "object"}, "result": tStr}),
+		"AuditList": list("AuditRecord"),
+		"Error": obj(map[string]any{"error": obj(map[string]any{"code": tStr, "message": tStr, "request_id": tStr,
+			"fields": map[string]any{"type": "object", "additionalProperties": tStr}})}),
+	}
+}
+
+// openAPIDoc builds the OpenAPI 3.1 document from the route table, so it
+// cannot drift from the routes that exist.
+func (s *Server) openAPIDoc() map[string]any {
+	paths := map[string]map[string]any{}
+	errResp := map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}}
+	for _, rt := range s.routes {
+		if !rt.API {
+			continue
+		}
+		method, path, _ := strings.Cut(rt.Pattern, " ")
+		doc := apiDocs[rt.Pattern]
+		op := map[string]any{"summary": doc.Summary, "x-permission": string(rt.Perm)}
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": tInt})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if doc.Body != "" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(doc.Body)}}}
+		}
+		okCode := "200"
+		if method == http.MethodPost {
+			okCode = "201"
+		}
+		ok := map[string]any{"description": "OK"}
+		if doc.Response != "" {
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": ref(doc.Response)}}
+		}
+		op["responses"] = map[string]any{okCode: ok, "401": errResp, "403": errResp, "404": errResp, "409": errResp, "422": errResp}
+		if rt.Perm == "public" {
+			op["security"] = []any{}
+		}
+		if paths[path] == nil {
+			paths[path] = map[string]any{}
+		}
+		paths[path][strings.ToLower(method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "Shiliu API", "version": s.Version,
+			"description": "Community ethnic-affairs platform. Authenticate with a personal access token: Authorization: Bearer slp_…; every call sees only the caller's org subtree."},
+		"servers":    []any{map[string]any{"url": "/"}},
+		"security":   []any{map[string]any{"bearer": []any{}}},
+		"paths":      paths,
+		"components": map[string]any{"schemas": openAPISchemas(), "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
+	}
+}
+
+func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.openAPIDoc())
+}

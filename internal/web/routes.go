@@ -1,0 +1,90 @@
+package web
+
+import (
+	"net/http"
+
+	"shiliu/internal/auth"
+)
+
+// Route is one entry of the route table.
+type Route struct {
+	// Pattern is a net/http pattern with method, e.g. "GET /org/{id}".
+	Pattern string
+	// Perm is the permission the route needs; auth.Public for none.
+	Perm auth.Permission
+	// API routes answer JSON and accept bearer tokens.
+	API bool
+	// Object says what {id} in the pattern names ("org", "user", "token"),
+	// so the access-matrix test can fill it with own, sibling and parent
+	// records.
+	Object string
+	// AllowBeforePasswordChange lets a user who must change their password
+	// reach the route (the password form itself, logout).
+	AllowBeforePasswordChange bool
+	h                         http.HandlerFunc
+}
+
+// routeTable is every route of Shiliu, UI and API, in one place. Each names
+// its permission; the access-matrix test fails on a route it does not know.
+func (s *Server) routeTable() []Route {
+	P := auth.Public
+	return []Route{
+		// Operations and assets.
+		{Pattern: "GET /healthz", Perm: P, h: s.healthz},
+		{Pattern: "GET /readyz", Perm: P, h: s.readyz},
+		{Pattern: "GET /static/", Perm: P, h: s.serveStatic},
+
+		// Login and the user's own account.
+		{Pattern: "GET /login", Perm: P, h: s.loginForm},
+		{Pattern: "POST /login", Perm: P, h: s.login},
+		{Pattern: "POST /logout", Perm: auth.Self, AllowBeforePasswordChange: true, h: s.logout},
+		{Pattern: "GET /password", Perm: auth.Self, AllowBeforePasswordChange: true, h: s.passwordForm},
+		{Pattern: "POST /password", Perm: auth.Self, AllowBeforePasswordChange: true, h: s.passwordChange},
+		{Pattern: "GET /{$}", Perm: auth.Self, h: s.dashboard},
+		{Pattern: "GET /account", Perm: auth.Self, h: s.account},
+		{Pattern: "POST /account/lang", Perm: auth.Self, h: s.accountLang},
+		{Pattern: "POST /account/tokens", Perm: auth.Self, h: s.tokenCreate},
+		{Pattern: "POST /account/tokens/{id}/revoke", Perm: auth.Self, Object: "token", h: s.tokenRevoke},
+
+		// Org tree.
+		{Pattern: "GET /org", Perm: auth.OrgView, h: s.orgIndex},
+		{Pattern: "GET /org/new", Perm: auth.OrgEdit, h: s.orgNew},
+		{Pattern: "POST /org", Perm: auth.OrgEdit, h: s.orgCreate},
+		{Pattern: "GET /org/import", Perm: auth.OrgImport, h: s.orgImportForm},
+		{Pattern: "POST /org/import", Perm: auth.OrgImport, h: s.orgImport},
+		{Pattern: "GET /org/{id}", Perm: auth.OrgView, Object: "org", h: s.orgShow},
+		{Pattern: "GET /org/{id}/edit", Perm: auth.OrgEdit, Object: "org", h: s.orgEdit},
+		{Pattern: "POST /org/{id}", Perm: auth.OrgEdit, Object: "org", h: s.orgUpdate},
+		{Pattern: "POST /org/{id}/archive", Perm: auth.OrgEdit, Object: "org", h: s.orgArchive},
+		{Pattern: "POST /org/{id}/restore", Perm: auth.OrgEdit, Object: "org", h: s.orgRestore},
+		{Pattern: "POST /org/{id}/population", Perm: auth.OrgEdit, Object: "org", h: s.orgPopulation},
+
+		// Accounts.
+		{Pattern: "GET /users", Perm: auth.UserView, h: s.userIndex},
+		{Pattern: "GET /users/new", Perm: auth.UserManage, h: s.userNew},
+		{Pattern: "POST /users", Perm: auth.UserManage, h: s.userCreate},
+		{Pattern: "GET /users/{id}", Perm: auth.UserView, Object: "user", h: s.userShow},
+		{Pattern: "POST /users/{id}", Perm: auth.UserManage, Object: "user", h: s.userUpdate},
+		{Pattern: "POST /users/{id}/disable", Perm: auth.UserManage, Object: "user", h: s.userDisable},
+		{Pattern: "POST /users/{id}/enable", Perm: auth.UserManage, Object: "user", h: s.userEnable},
+		{Pattern: "POST /users/{id}/reset-password", Perm: auth.UserManage, Object: "user", h: s.userResetPassword},
+		{Pattern: "POST /users/{id}/unlock", Perm: auth.UserSecurity, Object: "user", h: s.userUnlock},
+
+		// Audit.
+		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
+
+		// JSON API.
+		{Pattern: "GET /api/v1/openapi.json", Perm: P, API: true, h: s.apiOpenAPI},
+		{Pattern: "GET /api/v1/me", Perm: auth.Self, API: true, h: s.apiMe},
+		{Pattern: "GET /api/v1/org-units", Perm: auth.OrgView, API: true, h: s.apiOrgList},
+		{Pattern: "POST /api/v1/org-units", Perm: auth.OrgEdit, API: true, h: s.apiOrgCreate},
+		{Pattern: "GET /api/v1/org-units/{id}", Perm: auth.OrgView, API: true, Object: "org", h: s.apiOrgGet},
+		{Pattern: "PUT /api/v1/org-units/{id}", Perm: auth.OrgEdit, API: true, Object: "org", h: s.apiOrgUpdate},
+		{Pattern: "GET /api/v1/org-units/{id}/population", Perm: auth.OrgView, API: true, Object: "org", h: s.apiOrgPopulation},
+		{Pattern: "PUT /api/v1/org-units/{id}/population/{year}", Perm: auth.OrgEdit, API: true, Object: "org", h: s.apiOrgSetPopulation},
+		{Pattern: "GET /api/v1/users", Perm: auth.UserView, API: true, h: s.apiUserList},
+		{Pattern: "GET /api/v1/users/{id}", Perm: auth.UserView, API: true, Object: "user", h: s.apiUserGet},
+		{Pattern: "POST /api/v1/users", Perm: auth.UserManage, API: true, h: s.apiUserCreate},
+		{Pattern: "GET /api/v1/audit", Perm: auth.AuditView, API: true, h: s.apiAuditList},
+	}
+}
