@@ -97,7 +97,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 			fs.StringVar(&orgCode, "org", "", "code of the org unit the account belongs to")
 			fs.StringVar(&name, "name", "", "display name")
 			fs.BoolVar(&stdinPw, "password-stdin", false, "read the password from standard input instead of generating one")
-		}, 1, func(a *app.App, pos []string) error { return userAdd(ctx, a, env, pos[0], role, orgCode, name, stdinPw) })
+		}, 1, func(a *app.App, pos []string) error {
+			return userAdd(ctx, a, env, pos[0], role, orgCode, name, stdinPw)
+		})
 	case "user passwd":
 		var stdinPw bool
 		return withApp(ctx, cmd, rest, env, func(fs *flag.FlagSet) {

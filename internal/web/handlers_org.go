@@ -57,7 +57,9 @@ func (s *Server) orgIndex(w http.ResponseWriter, r *http.Request) {
 		case "name":
 			slices.SortStableFunc(units, func(x, y *org.Unit) int { return cmp.Compare(x.Name, y.Name) })
 		case "kind":
-			slices.SortStableFunc(units, func(x, y *org.Unit) int { return cmp.Compare(slices.Index(org.Kinds, x.Kind), slices.Index(org.Kinds, y.Kind)) })
+			slices.SortStableFunc(units, func(x, y *org.Unit) int {
+				return cmp.Compare(slices.Index(org.Kinds, x.Kind), slices.Index(org.Kinds, y.Kind))
+			})
 		case "updated":
 			slices.SortStableFunc(units, func(x, y *org.Unit) int { return cmp.Compare(y.UpdatedAt, x.UpdatedAt) })
 		default:
@@ -107,7 +109,9 @@ func (s *Server) orgShowWith(w http.ResponseWriter, r *http.Request, code int, e
 	s.render(w, r, code, "org_show", p)
 }
 
-func (s *Server) orgShow(w http.ResponseWriter, r *http.Request) { s.orgShowWith(w, r, http.StatusOK, nil) }
+func (s *Server) orgShow(w http.ResponseWriter, r *http.Request) {
+	s.orgShowWith(w, r, http.StatusOK, nil)
+}
 
 type orgFormPage struct {
 	Page
