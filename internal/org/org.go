@@ -539,3 +539,22 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// HasChildren reports whether units of kind k may have child units.
+func (k Kind) HasChildren() bool { return k == District || k == Subdistrict || k == Committee }
+
+// HasPopulation reports whether units of kind k keep a base population
+// (liaison groups are groups of volunteers, not places).
+func (k Kind) HasPopulation() bool { return k != LiaisonGroup }
+
+// ChildKind is the kind that usually stands under a unit of kind k, to
+// preselect in forms.
+func (k Kind) ChildKind() Kind {
+	switch k {
+	case District:
+		return Subdistrict
+	case Subdistrict:
+		return Committee
+	}
+	return BuildingGroup
+}

@@ -149,8 +149,18 @@ func (s *Server) orgForm(w http.ResponseWriter, r *http.Request, code int, p *or
 }
 
 func (s *Server) orgNew(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
 	parent, _ := strconv.ParseInt(r.URL.Query().Get("parent"), 10, 64)
+	if parent == 0 {
+		parent = a.OrgID
+	}
 	in := org.Input{ParentID: parent, Kind: org.Kind(r.URL.Query().Get("kind"))}
+	if in.Kind == "" {
+		// Suggest the kind that usually stands under the parent.
+		if p, err := s.Org.Get(r.Context(), a, parent); err == nil {
+			in.Kind = p.Kind.ChildKind()
+		}
+	}
 	s.orgForm(w, r, http.StatusOK, &orgFormPage{Page: s.page(r, "org.new_title"), In: in})
 }
 

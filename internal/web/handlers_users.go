@@ -46,7 +46,7 @@ type userFormPage struct {
 	DisplayName string
 	Role        auth.Role
 	OrgID       int64
-	Version     int
+	UserVersion int
 	Roles       []auth.Role
 	Units       []*org.Unit
 	Errors      map[string]string
@@ -104,7 +104,7 @@ func (s *Server) showUser(w http.ResponseWriter, r *http.Request, code int, id i
 		return
 	}
 	p := &userFormPage{Page: s.page(r, "users.show_title", u.Username), User: u, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgID: u.OrgID,
-		Version: u.Version, NewPassword: newPassword, Errors: errors}
+		UserVersion: u.Version, NewPassword: newPassword, Errors: errors}
 	s.userForm(w, r, code, p)
 }
 

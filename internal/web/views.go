@@ -64,7 +64,6 @@ func loadViews(cat *i18n.Catalog) (*views, error) {
 			}
 			return m
 		},
-		"indent": func(depth int) template.CSS { return template.CSS(fmt.Sprintf("--depth:%d", depth)) },
 		"num":    fmtNum,
 	}
 	shared, err := fs.Glob(templateFS, "templates/partials/*.html")
