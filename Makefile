@@ -1,0 +1,41 @@
+# Shiliu. `make demo` runs the demo, `make test` runs the tests.
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X shiliu/internal/app.Version=$(VERSION)
+
+.PHONY: build demo run test test-short bench lint fmt clean
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o shiliu ./cmd/shiliu
+
+demo:
+	$(GO) run ./cmd/shiliu serve --demo
+
+run: build
+	./shiliu serve
+
+# The whole suite: SQLite always; PostgreSQL and Chromium tests run when
+# they are reachable (and must run when SHILIU_TEST_PG / SHILIU_TEST_BROWSER
+# are set, as in CI).
+test:
+	$(GO) test -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -count=1 -short ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w .
+
+# Windows build for an office PC (pure Go, no C toolchain needed).
+windows:
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o shiliu.exe ./cmd/shiliu
+
+clean:
+	rm -f shiliu shiliu.exe
