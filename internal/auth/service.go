@@ -99,6 +99,8 @@ type UserFilter struct {
 	Query  string
 	Role   Role
 	Status string // "", "active", "disabled"
+	// Sort is one of username (default), name, role, org, last_login.
+	Sort   string
 	Limit  int
 	Offset int
 }
@@ -129,7 +131,12 @@ func (s *Service) List(ctx context.Context, a *Actor, f UserFilter) ([]*User, in
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+userCols+where+` ORDER BY u.username LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	order := map[string]string{"name": "u.display_name, u.username", "role": "u.role, u.username", "org": "o.path, u.username",
+		"last_login": "u.last_login_at DESC, u.username"}[f.Sort]
+	if order == "" {
+		order = "u.username"
+	}
+	rows, err := s.DB.Query(ctx, `SELECT `+userCols+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
 	}

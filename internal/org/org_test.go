@@ -94,3 +94,32 @@ func TestTreeScopeAndMove(t *testing.T) {
 }
 
 func itoa(i int64) string { return fmtInt(i) }
+
+// TestAuditFailureFailsTheChange: when the audit record cannot be written,
+// the change it describes is not made either.
+func TestAuditFailureFailsTheChange(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := &org.Service{DB: d}
+		st, err := s.Create(ctx, nil, org.Input{Code: "S1", Name: "和平街道", Kind: org.Subdistrict})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `ALTER TABLE audit_log RENAME TO audit_log_gone`); err != nil {
+			t.Fatal(err)
+		}
+		admin := &auth.Actor{UserID: 1, Role: auth.StreetAdmin, OrgPath: st.Path}
+		err = s.Update(ctx, admin, st.ID, org.Input{Code: "S1", Name: "改名街道", Kind: org.Subdistrict, Version: st.Version})
+		if err == nil {
+			t.Fatal("update succeeded although its audit record could not be written")
+		}
+		if _, err := s.Create(ctx, admin, org.Input{Code: "C1", Name: "甲居委", Kind: org.Committee, ParentID: st.ID}); err == nil {
+			t.Fatal("create succeeded although its audit record could not be written")
+		}
+		d.Exec(ctx, `ALTER TABLE audit_log_gone RENAME TO audit_log`)
+		got, err := s.Get(ctx, admin, st.ID)
+		if err != nil || got.Name != "和平街道" || got.Children != 0 {
+			t.Fatalf("after failed audit writes: %+v, %v", got, err)
+		}
+	})
+}

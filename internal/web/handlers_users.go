@@ -18,13 +18,17 @@ type userIndexPage struct {
 	Q      string
 	Role   string
 	Status string
+	Sort   string
 	Roles  []auth.Role
 }
 
 func (s *Server) userIndex(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := &userIndexPage{Page: s.page(r, "users.title"), Q: strings.TrimSpace(q.Get("q")), Role: q.Get("role"), Status: q.Get("status"), Roles: auth.Roles}
-	f := auth.UserFilter{Query: p.Q, Role: auth.Role(p.Role), Status: p.Status}
+	p := &userIndexPage{Page: s.page(r, "users.title"), Q: strings.TrimSpace(q.Get("q")), Role: q.Get("role"), Status: q.Get("status"), Sort: q.Get("sort"), Roles: auth.Roles}
+	if p.Sort == "" {
+		p.Sort = "username"
+	}
+	f := auth.UserFilter{Query: p.Q, Role: auth.Role(p.Role), Status: p.Status, Sort: p.Sort}
 	_, total, err := s.Auth.List(r.Context(), actorOf(r), f)
 	if err != nil {
 		s.fail(w, r, err)
