@@ -5,9 +5,9 @@
 //
 //	SHILIU_TEST_BROWSER=1 go test ./e2e/ -count=1 -v
 //
-// Without Chromium (/usr/bin/chromium or chromium on PATH; SHILIU_CHROMIUM
-// names another binary) the tests skip, unless SHILIU_TEST_BROWSER is set:
-// then a missing browser fails them, so CI cannot pass by skipping. On a
-// failure, a screenshot and the page's HTML are written to
-// e2e/testdata/failures (ignored by git).
+// The browser is /usr/bin/chromium or chromium on PATH, or the binary that
+// SHILIU_CHROMIUM names. Without one the tests skip, unless
+// SHILIU_TEST_BROWSER is set: then a missing browser fails them, so CI
+// cannot pass by skipping. On a failure, a screenshot and the page's HTML
+// are written to e2e/testdata/failures (ignored by git).
 package e2e
