@@ -84,6 +84,15 @@ func (s *Service) RevokeToken(ctx context.Context, a *Actor, id int64) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			// Another user's token is outside the actor's scope: the
+			// caller sees "not found" and records the denied access.
+			var other int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM api_tokens WHERE id = ? AND user_id <> ?`, id, a.UserID).Scan(&other); err != nil {
+				return err
+			}
+			if other > 0 {
+				return errs.ErrOutOfScope
+			}
 			return errs.ErrNotFound
 		}
 		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionTokenRevoke, Entity: "api_token", EntityID: fmt.Sprint(id)})

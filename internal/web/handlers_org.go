@@ -430,7 +430,8 @@ func (p Pager) Next() int {
 }
 
 // SortURL returns the current URL with another sort key, back on page 1.
-func (p *Page) SortURL(key string) string {
+// A value receiver, like T, for the "sort-th" partial.
+func (p Page) SortURL(key string) string {
 	q := map[string][]string{}
 	for k, v := range p.Query {
 		q[k] = v

@@ -64,7 +64,7 @@ func loadViews(cat *i18n.Catalog) (*views, error) {
 			}
 			return m
 		},
-		"num":    fmtNum,
+		"num": fmtNum,
 	}
 	shared, err := fs.Glob(templateFS, "templates/partials/*.html")
 	if err != nil {
@@ -131,8 +131,10 @@ type Page struct {
 	cat       *i18n.Catalog
 }
 
-// T translates a catalog key for the page's language.
-func (p *Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, args...) }
+// T translates a catalog key for the page's language. It has a value
+// receiver so that partials given the page as a value ((dict "P" .Page …))
+// can call it too.
+func (p Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, args...) }
 
 // Can reports whether the page's actor holds a permission (for showing
 // buttons; the route checks again).

@@ -1,0 +1,242 @@
+package web
+
+// Tests of the web package's own tables: the OpenAPI descriptions and the
+// message keys used by templates and code.
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"shiliu/internal/audit"
+	"shiliu/internal/auth"
+	"shiliu/internal/i18n"
+	"shiliu/internal/org"
+)
+
+func testServer(t *testing.T) *Server {
+	t.Helper()
+	s, err := New(Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestAPIDocsCoverAPIRoutes: every API route has a description in apiDocs
+// (and nothing else does), with schemas that exist.
+func TestAPIDocsCoverAPIRoutes(t *testing.T) {
+	s := testServer(t)
+	schemas := openAPISchemas()
+	api := map[string]bool{}
+	for _, rt := range s.Routes() {
+		if !rt.API {
+			continue
+		}
+		api[rt.Pattern] = true
+		doc, ok := apiDocs[rt.Pattern]
+		if !ok {
+			t.Errorf("%s has no entry in apiDocs (openapi.go)", rt.Pattern)
+			continue
+		}
+		if doc.Summary == "" {
+			t.Errorf("%s: empty summary", rt.Pattern)
+		}
+		method, _, _ := strings.Cut(rt.Pattern, " ")
+		if (method == "POST" || method == "PUT" || method == "PATCH") && doc.Body == "" {
+			t.Errorf("%s takes a body but documents no schema for it", rt.Pattern)
+		}
+		for _, name := range []string{doc.Body, doc.Response} {
+			if _, ok := schemas[name]; name != "" && !ok {
+				t.Errorf("%s: schema %q is not in openAPISchemas", rt.Pattern, name)
+			}
+		}
+	}
+	for p := range apiDocs {
+		if !api[p] {
+			t.Errorf("apiDocs describes %s, which is not an API route", p)
+		}
+	}
+}
+
+var fmtVerbRE = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+
+// TestCatalogsMatch: both catalogs have the same keys, no empty message,
+// and the same placeholders in each message.
+func TestCatalogsMatch(t *testing.T) {
+	cat := i18n.MustLoad()
+	zh, en := cat.Keys("zh"), cat.Keys("en")
+	for _, k := range zh {
+		if _, ok := slices.BinarySearch(en, k); !ok {
+			t.Errorf("%s is in zh.json but not in en.json", k)
+		}
+	}
+	for _, k := range en {
+		if _, ok := slices.BinarySearch(zh, k); !ok {
+			t.Errorf("%s is in en.json but not in zh.json", k)
+		}
+	}
+	for _, k := range zh {
+		z, e := cat.T("zh", k), cat.T("en", k)
+		if strings.TrimSpace(z) == "" || strings.TrimSpace(e) == "" {
+			t.Errorf("%s: empty message", k)
+		}
+		if vz, ve := fmtVerbRE.FindAllString(z, -1), fmtVerbRE.FindAllString(e, -1); !slices.Equal(vz, ve) {
+			t.Errorf("%s: placeholders differ: zh %v, en %v", k, vz, ve)
+		}
+	}
+}
+
+var (
+	// .T "key", $.T "key", .P.T "key"
+	tmplKeyRE = regexp.MustCompile(`\bT\s+"([^"]+)"`)
+	// keys handed to partials: (dict … "Label" "org.code" …)
+	tmplLabelRE = regexp.MustCompile(`"Label"\s+"([^"]+)"`)
+	// keys built at run time: (printf "role.%s" .Role)
+	tmplPrintfRE = regexp.MustCompile(`printf\s+"([a-z_]+)\.%s"`)
+)
+
+// dynamicKeys are the values that complete a key built with printf in a
+// template, by prefix.
+func dynamicKeys() map[string][]string {
+	var roles, kinds []string
+	for _, r := range auth.Roles {
+		roles = append(roles, string(r))
+	}
+	for _, k := range org.Kinds {
+		kinds = append(kinds, string(k))
+	}
+	return map[string][]string{
+		"role":   roles,
+		"kind":   kinds,
+		"action": auditActions,
+		"result": {audit.ResultOK, audit.ResultDenied, audit.ResultFailed},
+	}
+}
+
+// TestTemplateKeysExist: every message key a template uses, literally or
+// built from a known list, is in both catalogs.
+func TestTemplateKeysExist(t *testing.T) {
+	cat := i18n.MustLoad()
+	has := func(k string) bool {
+		_, zok := slices.BinarySearch(cat.Keys("zh"), k)
+		_, eok := slices.BinarySearch(cat.Keys("en"), k)
+		return zok && eok
+	}
+	dyn := dynamicKeys()
+	files := 0
+	err := fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := templateFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		src := string(b)
+		for _, re := range []*regexp.Regexp{tmplKeyRE, tmplLabelRE} {
+			for _, m := range re.FindAllStringSubmatch(src, -1) {
+				if !has(m[1]) {
+					t.Errorf("%s uses %q, missing from a catalog", p, m[1])
+				}
+			}
+		}
+		for _, m := range tmplPrintfRE.FindAllStringSubmatch(src, -1) {
+			vals, ok := dyn[m[1]]
+			if !ok {
+				t.Errorf("%s builds keys %q.*: add the prefix to dynamicKeys", p, m[1])
+			}
+			for _, v := range vals {
+				if !has(m[1] + "." + v) {
+					t.Errorf("%s needs %s.%s, missing from a catalog", p, m[1], v)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 10 {
+		t.Fatalf("only %d template files", files)
+	}
+	for _, n := range navItems {
+		if !has(n.key) {
+			t.Errorf("navigation key %q missing from a catalog", n.key)
+		}
+	}
+}
+
+// TestCodeKeysExist: message keys written in Go code (errors, flashes,
+// titles, import problems) are in both catalogs. A key is a string literal
+// of dotted lower-case words whose first word is a catalog namespace;
+// permission names, which look alike, are left out.
+func TestCodeKeysExist(t *testing.T) {
+	cat := i18n.MustLoad()
+	keys := cat.Keys("zh")
+	namespaces := map[string]bool{}
+	for _, k := range keys {
+		ns, _, _ := strings.Cut(k, ".")
+		namespaces[ns] = true
+	}
+	perms := map[string]bool{}
+	for _, r := range auth.Roles {
+		for _, p := range r.Permissions() {
+			perms[string(p)] = true
+		}
+	}
+	keyRE := regexp.MustCompile(`^[a-z_]+(\.[a-z0-9_]+)+$`)
+	root := ".." // internal/
+	fset := token.NewFileSet()
+	checked := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		f, err := parser.ParseFile(fset, p, src, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			s, err := strconv.Unquote(lit.Value)
+			if err != nil || !keyRE.MatchString(s) || perms[s] {
+				return true
+			}
+			if ns, _, _ := strings.Cut(s, "."); !namespaces[ns] {
+				return true
+			}
+			checked++
+			if _, ok := slices.BinarySearch(keys, s); !ok || !slices.Contains(cat.Keys("en"), s) {
+				t.Errorf("%s: key %q missing from a catalog", fset.Position(lit.Pos()), s)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 50 {
+		t.Errorf("only %d keys found in the code: the scan is broken", checked)
+	}
+	t.Logf("%d key literals checked", checked)
+}

@@ -1,0 +1,363 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"shiliu/internal/auth"
+	"shiliu/internal/db"
+	"shiliu/internal/i18n"
+	"shiliu/internal/org"
+	"shiliu/internal/web"
+)
+
+func TestMain(m *testing.M) {
+	// Production hashing costs 64 MiB a hash; the tests log in hundreds of
+	// times. Stored hashes carry their own parameters, so this only speeds
+	// up the hashes made here.
+	auth.ArgonMemory = 1024
+	os.Exit(m.Run())
+}
+
+// cat is the message catalog: tests compare with the texts users see, read
+// from the catalog so that they follow it.
+var cat = i18n.MustLoad()
+
+func zh(key string, args ...any) string { return cat.T("zh", key, args...) }
+func en(key string, args ...any) string { return cat.T("en", key, args...) }
+
+// password is every fixture user's password.
+const password = "pomegranate-seeds-2024"
+
+// clock is a settable clock for auth.Service.Now, safe to read from the
+// server's goroutines while a test moves it.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// env is a running Shiliu web server on a fresh database with the org tree
+// every test starts from:
+//
+//	东城区 D (district)
+//	└─ 石榴街道 S (subdistrict)
+//	   ├─ 甲居委会 A (committee)
+//	   │  └─ 甲一号楼组 G (building group)
+//	   ├─ 乙居委会 B (committee, A's sibling)
+//	   └─ 石榴联络组 L (liaison group)
+type env struct {
+	t     *testing.T
+	DB    *db.DB
+	Auth  *auth.Service
+	Org   *org.Service
+	Srv   *web.Server
+	URL   string
+	Clock *clock
+
+	D, S, A, B, G, L *org.Unit
+	// root sees the whole tree, for looking records up in tests.
+	root *auth.Actor
+}
+
+func newEnv(t *testing.T, d *db.DB) *env {
+	t.Helper()
+	e := &env{t: t, DB: d, Auth: auth.NewService(d), Org: &org.Service{DB: d}, Clock: &clock{t: time.Now()}}
+	e.Auth.Now = e.Clock.Now
+	// The server's warnings and errors are shown when the test fails.
+	logs := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() && logs.Len() > 0 {
+			t.Logf("server log (warnings and errors):\n%s", logs.String())
+		}
+	})
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, Log: log, Version: "test", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	e.Srv = srv
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	e.URL = ts.URL
+
+	e.D = e.unit(org.Input{Code: "dist-east", Name: "东城区", Kind: org.District})
+	e.S = e.unit(org.Input{Code: "sub-shiliu", Name: "石榴街道", Kind: org.Subdistrict, ParentID: e.D.ID})
+	e.A = e.unit(org.Input{Code: "com-jia", Name: "甲居委会", Kind: org.Committee, ParentID: e.S.ID})
+	e.B = e.unit(org.Input{Code: "com-yi", Name: "乙居委会", Kind: org.Committee, ParentID: e.S.ID})
+	e.G = e.unit(org.Input{Code: "bg-jia-1", Name: "甲一号楼组", Kind: org.BuildingGroup, ParentID: e.A.ID})
+	e.L = e.unit(org.Input{Code: "lg-shiliu", Name: "石榴联络组", Kind: org.LiaisonGroup, ParentID: e.S.ID})
+	e.root = &auth.Actor{Username: "test-root", Role: auth.SysAdmin, OrgID: e.D.ID, OrgPath: e.D.Path}
+	return e
+}
+
+func (e *env) unit(in org.Input) *org.Unit {
+	e.t.Helper()
+	u, err := e.Org.Create(context.Background(), nil, in)
+	if err != nil {
+		e.t.Fatalf("create unit %s: %v", in.Code, err)
+	}
+	return u
+}
+
+// user creates an account at unit u that may log in at once (no forced
+// password change).
+func (e *env) user(username string, role auth.Role, u *org.Unit) *auth.User {
+	e.t.Helper()
+	usr, err := e.Auth.Create(context.Background(), nil, auth.NewUser{Username: username, DisplayName: "测试" + username, Role: role, OrgID: u.ID, Password: password})
+	if err != nil {
+		e.t.Fatalf("create user %s: %v", username, err)
+	}
+	return usr
+}
+
+// token creates a personal access token for usr and returns its id and
+// secret.
+func (e *env) token(usr *auth.User, name string) (int64, string) {
+	e.t.Helper()
+	ctx := context.Background()
+	a := usr.Actor()
+	secret, err := e.Auth.CreateToken(ctx, a, name, 30)
+	if err != nil {
+		e.t.Fatalf("create token: %v", err)
+	}
+	toks, err := e.Auth.Tokens(ctx, a)
+	if err != nil || len(toks) == 0 {
+		e.t.Fatalf("list tokens: %v", err)
+	}
+	return toks[0].ID, secret // newest first
+}
+
+// unitNow reads a unit as it is now (its current version).
+func (e *env) unitNow(id int64) *org.Unit {
+	e.t.Helper()
+	u, err := e.Org.Get(context.Background(), e.root, id)
+	if err != nil {
+		e.t.Fatalf("get unit %d: %v", id, err)
+	}
+	return u
+}
+
+// userNow reads an account as it is now.
+func (e *env) userNow(id int64) *auth.User {
+	e.t.Helper()
+	u, err := e.Auth.Get(context.Background(), e.root, id)
+	if err != nil {
+		e.t.Fatalf("get user %d: %v", id, err)
+	}
+	return u
+}
+
+// count runs a COUNT query.
+func (e *env) count(q string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.DB.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		e.t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// denials counts the audit records of refused access written for a request.
+func (e *env) denials(requestID string) int {
+	e.t.Helper()
+	return e.count(`SELECT COUNT(*) FROM audit_log WHERE request_id = ? AND action = 'denied' AND result = 'denied'`, requestID)
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Len()
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// client is an HTTP client of the test server that does not follow
+// redirects, so tests see each 303 and where it points.
+type client struct {
+	e  *env
+	hc *http.Client
+	// bearer, when set, is sent as Authorization: Bearer.
+	bearer string
+}
+
+// anon returns a client with a cookie jar and no session.
+func (e *env) anon() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{e: e, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// withToken returns a client without cookies that authenticates with a
+// bearer token.
+func (e *env) withToken(secret string) *client {
+	c := e.noCookies()
+	c.bearer = secret
+	return c
+}
+
+// noCookies returns a client that keeps no cookies: it never logs in,
+// whatever it posts to /login.
+func (e *env) noCookies() *client {
+	return &client{e: e, hc: &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// login logs username in through the login form and returns the client
+// holding the session cookie.
+func (e *env) login(username string) *client {
+	e.t.Helper()
+	c := e.anon()
+	r := c.postForm("/login", url.Values{"username": {username}, "password": {password}})
+	if r.Code != http.StatusSeeOther || r.Location() != "/" {
+		e.t.Fatalf("login %s: status %d, location %q, body %.300s", username, r.Code, r.Location(), r.Body)
+	}
+	return c
+}
+
+// resp is a response read in full.
+type resp struct {
+	Code   int
+	Header http.Header
+	Body   string
+	// RequestID is the X-Request-Id the server gave the request.
+	RequestID string
+}
+
+func (r *resp) Location() string { return r.Header.Get("Location") }
+
+// Text is the body with HTML entities decoded, to compare with catalog
+// messages.
+func (r *resp) Text() string { return html.UnescapeString(r.Body) }
+
+var (
+	titleRE  = regexp.MustCompile(`<title>([^<]*)</title>`)
+	alertRE  = regexp.MustCompile(`(?s)<(?:h1|div class="flash[^"]*"[^>]*)>(.*?)</`)
+	spacesRE = regexp.MustCompile(`\s+`)
+)
+
+// Summary is a short account of the body for failure messages: the title
+// and first heading or alert of a page, or the start of other bodies.
+func (r *resp) Summary() string {
+	if m := titleRE.FindStringSubmatch(r.Body); m != nil {
+		s := " [" + html.UnescapeString(m[1])
+		for _, a := range alertRE.FindAllStringSubmatch(r.Body, 2) {
+			s += " | " + strings.TrimSpace(html.UnescapeString(a[1]))
+		}
+		return s + "]"
+	}
+	b := spacesRE.ReplaceAllString(r.Body, " ")
+	if len(b) > 200 {
+		b = b[:200] + "…"
+	}
+	return " " + b
+}
+
+// JSON decodes the body into v.
+func (r *resp) JSON(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
+		t.Fatalf("decode JSON (status %d): %v\n%.500s", r.Code, err, r.Body)
+	}
+}
+
+func (c *client) do(method, path, contentType string, body io.Reader, hdr http.Header) *resp {
+	c.e.t.Helper()
+	req, err := http.NewRequest(method, c.e.URL+path, body)
+	if err != nil {
+		c.e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	for k, vs := range hdr {
+		req.Header[k] = vs
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.e.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return &resp{Code: res.StatusCode, Header: res.Header, Body: string(b), RequestID: res.Header.Get("X-Request-Id")}
+}
+
+func (c *client) get(path string) *resp {
+	c.e.t.Helper()
+	return c.do(http.MethodGet, path, "", nil, nil)
+}
+
+func (c *client) postForm(path string, v url.Values) *resp {
+	c.e.t.Helper()
+	return c.do(http.MethodPost, path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), nil)
+}
+
+func (c *client) sendJSON(method, path string, v any) *resp {
+	c.e.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	return c.do(method, path, "application/json", strings.NewReader(string(b)), nil)
+}
+
+// cookie returns the value of a cookie the client holds for the server.
+func (c *client) cookie(name string) string {
+	if c.hc.Jar == nil {
+		return ""
+	}
+	u, _ := url.Parse(c.e.URL)
+	for _, ck := range c.hc.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
