@@ -118,16 +118,9 @@ func (s *Server) apiOrgList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiOrgGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	var u *org.Unit
-	if err == nil {
-		u, err = s.Org.Get(r.Context(), actorOf(r), id)
+	if u, ok := s.unitFromPath(w, r); ok {
+		writeJSON(w, http.StatusOK, toAPIUnit(u))
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, toAPIUnit(u))
 }
 
 type apiOrgInput struct {
@@ -245,16 +238,9 @@ func (s *Server) apiUserList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUserGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	var u *auth.User
-	if err == nil {
-		u, err = s.Auth.Get(r.Context(), actorOf(r), id)
+	if u, ok := s.userFromPath(w, r); ok {
+		writeJSON(w, http.StatusOK, toAPIUser(u))
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, toAPIUser(u))
 }
 
 func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {

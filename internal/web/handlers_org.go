@@ -179,7 +179,9 @@ func (s *Server) orgCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/org/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
 }
 
-func (s *Server) orgEdit(w http.ResponseWriter, r *http.Request) {
+// unitFromPath loads the org unit named by {id} within the actor's scope;
+// when there is none it answers the request itself and returns false.
+func (s *Server) unitFromPath(w http.ResponseWriter, r *http.Request) (*org.Unit, bool) {
 	id, err := pathID(r)
 	var u *org.Unit
 	if err == nil {
@@ -187,6 +189,14 @@ func (s *Server) orgEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.fail(w, r, err)
+		return nil, false
+	}
+	return u, true
+}
+
+func (s *Server) orgEdit(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.unitFromPath(w, r)
+	if !ok {
 		return
 	}
 	in := org.Input{Code: u.Code, Name: u.Name, Kind: u.Kind, ParentID: u.ParentID, Address: u.Address, Contact: u.Contact, Note: u.Note, Version: u.Version}
@@ -194,18 +204,13 @@ func (s *Server) orgEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgUpdate(w http.ResponseWriter, r *http.Request) {
-	a := actorOf(r)
-	id, err := pathID(r)
-	var u *org.Unit
-	if err == nil {
-		u, err = s.Org.Get(r.Context(), a, id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	u, ok := s.unitFromPath(w, r)
+	if !ok {
 		return
 	}
+	id := u.ID
 	in := orgInputFrom(r)
-	err = s.Org.Update(r.Context(), a, id, in)
+	err := s.Org.Update(r.Context(), actorOf(r), id, in)
 	if e, ok := errs.As(err); ok && (e.Kind == errs.Invalid || e.Kind == errs.Conflict) {
 		// Keep what the user typed; on a conflict show the current version
 		// number so a second save is a deliberate overwrite.

@@ -183,21 +183,32 @@ func (s *Server) userResetPassword(w http.ResponseWriter, r *http.Request) {
 	s.showUser(w, r, http.StatusOK, id, pw, nil)
 }
 
-func (s *Server) userUnlock(w http.ResponseWriter, r *http.Request) {
+// userFromPath loads the account named by {id} within the actor's scope;
+// when there is none it answers the request itself and returns false.
+func (s *Server) userFromPath(w http.ResponseWriter, r *http.Request) (*auth.User, bool) {
 	id, err := pathID(r)
 	var u *auth.User
 	if err == nil {
 		u, err = s.Auth.Get(r.Context(), actorOf(r), id)
 	}
-	if err == nil {
-		err = s.Auth.Unlock(r.Context(), actorOf(r), u.Username)
-	}
 	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return u, true
+}
+
+func (s *Server) userUnlock(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.userFromPath(w, r)
+	if !ok {
+		return
+	}
+	if err := s.Auth.Unlock(r.Context(), actorOf(r), u.Username); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.flash(w, r, "ok", "users.unlocked")
-	http.Redirect(w, r, "/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
 }
 
 type auditIndexPage struct {
