@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,8 @@ import (
 	"shiliu/internal/config"
 	"shiliu/internal/db"
 	"shiliu/internal/org"
+	"shiliu/internal/people"
+	"shiliu/internal/secret"
 	"shiliu/internal/web"
 )
 
@@ -30,7 +33,10 @@ type App struct {
 	DB   *db.DB
 	Auth *auth.Service
 	Org  *org.Service
-	Web  *web.Server
+	// Keys encrypt ID numbers and phones; People is the registry.
+	Keys   *secret.Keys
+	People *people.Service
+	Web    *web.Server
 
 	srv *http.Server
 	ln  net.Listener
@@ -57,13 +63,49 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if n > 0 {
 		log.Info("database migrated", "applied", n, "engine", d.Dialect.String())
 	}
-	a := &App{Cfg: cfg, Log: log, DB: d, Auth: auth.NewService(d), Org: &org.Service{DB: d}}
-	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, Log: log, Version: Version, DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies()})
+	keys, err := openKeys(ctx, d, cfg)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	a := &App{Cfg: cfg, Log: log, DB: d, Auth: auth.NewService(d), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys)}
+	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Log: log, Version: Version, DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// openKeys loads the instance's keys (creating them on first start) and
+// checks them against the fingerprint the database recorded when it was
+// first used, so a lost or swapped key file is noticed at once instead of
+// sealing new values under the wrong key.
+func openKeys(ctx context.Context, d *db.DB, cfg config.Config) (*secret.Keys, error) {
+	cipher := cfg.Cipher
+	if cipher == "" {
+		if _, err := os.Stat(cfg.DataDir + "/" + secret.FileName); err != nil && os.Getenv(secret.EnvVar) == "" {
+			cipher = secret.SM4
+		}
+	}
+	keys, err := secret.LoadOrCreate(cfg.DataDir, cipher)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	fp := keys.Fingerprint()
+	var stored string
+	err = d.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'key_fingerprint'`).Scan(&stored)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := d.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ('key_fingerprint', ?, ?) ON CONFLICT (key) DO NOTHING`, fp, db.Now()); err != nil {
+			return nil, fmt.Errorf("record key fingerprint: %w", err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("read key fingerprint: %w", err)
+	case stored != fp:
+		return nil, fmt.Errorf("the encryption keys (%s, fingerprint %s) are not the ones this database was used with (fingerprint %s): restore the key file or set SHILIU_KEY", keys.Source(), fp, stored)
+	}
+	return keys, nil
 }
 
 // Listen binds the configured address (":0" picks a free port).

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -58,6 +60,11 @@ func noRedirect(jar http.CookieJar) *http.Client {
 // second ends it on the first.
 func TestTwoInstancesShareSessions(t *testing.T) {
 	dsn := dbtest.PostgresDSN(t)
+	// Instances of one database share its keys (here through the
+	// environment, as a deployment would).
+	key := make([]byte, 64)
+	rand.Read(key)
+	t.Setenv("SHILIU_KEY", base64.StdEncoding.EncodeToString(key))
 	a1 := start(t, t.TempDir(), dsn)
 	a2 := start(t, t.TempDir(), dsn)
 	ctx := context.Background()
@@ -105,6 +112,19 @@ func TestTwoInstancesShareSessions(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
 		t.Fatalf("instance 1 after logout on instance 2: status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// TestKeysMustMatchTheDatabase: an instance whose key file is not the one
+// the database was used with refuses to start, instead of sealing new
+// values under keys that cannot open the old ones.
+func TestKeysMustMatchTheDatabase(t *testing.T) {
+	dsn := dbtest.PostgresDSN(t)
+	start(t, t.TempDir(), dsn)
+	cfg := config.Config{DataDir: t.TempDir(), DSN: dsn, Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "error"}
+	_, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err == nil || !strings.Contains(err.Error(), "fingerprint") {
+		t.Fatalf("a second key file on the same database: got %v, want a refusal naming the fingerprint", err)
 	}
 }
 

@@ -26,6 +26,10 @@ type Config struct {
 	TLSKey  string // --tls-key, SHILIU_TLS_KEY
 	// BehindTLS says a TLS proxy sits in front: cookies are marked Secure.
 	BehindTLS bool // --behind-tls, SHILIU_BEHIND_TLS
+	// Cipher is the field-encryption algorithm of a new instance's key file:
+	// sm4-gcm (default, national standard) or aes-256-gcm. An existing key
+	// file keeps its own.
+	Cipher string // --cipher, SHILIU_CIPHER
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration
 }
@@ -41,6 +45,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSCert, "tls-cert", env("SHILIU_TLS_CERT", ""), "TLS certificate file, to serve HTTPS [SHILIU_TLS_CERT]")
 	fs.StringVar(&c.TLSKey, "tls-key", env("SHILIU_TLS_KEY", ""), "TLS key file [SHILIU_TLS_KEY]")
 	fs.BoolVar(&c.BehindTLS, "behind-tls", env("SHILIU_BEHIND_TLS", "") != "", "a TLS proxy serves this instance: mark cookies Secure [SHILIU_BEHIND_TLS]")
+	fs.StringVar(&c.Cipher, "cipher", env("SHILIU_CIPHER", ""), "field encryption of a new instance: sm4-gcm (default) or aes-256-gcm [SHILIU_CIPHER]")
 	c.ShutdownTimeout = 20 * time.Second
 }
 
@@ -58,6 +63,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	if c.Cipher != "" && c.Cipher != "sm4-gcm" && c.Cipher != "aes-256-gcm" {
+		return fmt.Errorf("--cipher must be sm4-gcm or aes-256-gcm, not %q", c.Cipher)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")

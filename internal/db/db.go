@@ -216,6 +216,10 @@ func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
 // Dialect reports the engine.
 func (t *Tx) Dialect() Dialect { return t.db.Dialect }
 
+// Raw is the underlying transaction, for code that rebinds its own SQL
+// (it satisfies Querier).
+func (t *Tx) Raw() *sql.Tx { return t.tx }
+
 // InsertID runs an INSERT … RETURNING id and returns the id.
 func (t *Tx) InsertID(ctx context.Context, q string, args ...any) (int64, error) {
 	var id int64

@@ -18,6 +18,7 @@ import (
 	"shiliu/internal/errs"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
+	"shiliu/internal/people"
 )
 
 // Deps are what the web layer is built from.
@@ -25,6 +26,7 @@ type Deps struct {
 	DB      *db.DB
 	Auth    *auth.Service
 	Org     *org.Service
+	People  *people.Service
 	Log     *slog.Logger
 	Version string
 	// DataDir holds uploads waiting for confirmation.

@@ -1,0 +1,132 @@
+package people
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+
+	"shiliu/internal/audit"
+	"shiliu/internal/auth"
+	"shiliu/internal/db"
+	"shiliu/internal/errs"
+)
+
+// Liaison is a liaison account as an assignment target.
+type Liaison struct {
+	UserID      int64
+	Username    string
+	DisplayName string
+	OrgName     string
+}
+
+// Liaisons lists the liaison accounts in the actor's scope.
+func (s *Service) Liaisons(ctx context.Context, a *auth.Actor) ([]Liaison, error) {
+	lo, hi := a.Scope().PathRange()
+	rows, err := s.DB.Query(ctx, `SELECT u.id, u.username, u.display_name, o.name FROM users u JOIN org_units o ON o.id = u.org_id
+		WHERE u.role = 'liaison' AND u.disabled = 0 AND o.path >= ? AND o.path < ? ORDER BY u.display_name, u.username`, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Liaison
+	for rows.Next() {
+		var l Liaison
+		if err := rows.Scan(&l.UserID, &l.Username, &l.DisplayName, &l.OrgName); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// liaisonInScope checks that userID is an active liaison in the actor's scope.
+func (s *Service) liaisonInScope(ctx context.Context, tx *db.Tx, a *auth.Actor, userID int64) error {
+	lo, hi := a.Scope().PathRange()
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id = ? AND u.role = 'liaison' AND u.disabled = 0
+		AND o.path >= ? AND o.path < ?`, userID, lo, hi).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.InvalidFields(map[string]string{"liaison": "err.liaison_unknown"})
+	}
+	return err
+}
+
+// Assign gives persons (and/or households) to a liaison to look after, or
+// takes them away (assign false). Every id must be in the actor's scope.
+func (s *Service) Assign(ctx context.Context, a *auth.Actor, liaisonUserID int64, personIDs, householdIDs []int64, assign bool) (int, error) {
+	n := 0
+	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
+		if err := s.liaisonInScope(ctx, tx, a, liaisonUserID); err != nil {
+			return err
+		}
+		now := db.FormatTime(s.Now())
+		for _, pid := range personIDs {
+			if _, err := s.get(ctx, tx.Raw(), a, pid); err != nil {
+				return err
+			}
+			var res sql.Result
+			var err error
+			if assign {
+				res, err = tx.Exec(ctx, `INSERT INTO liaison_assignments (user_id, person_id, created_at) SELECT ?, ?, ?
+					WHERE NOT EXISTS (SELECT 1 FROM liaison_assignments WHERE user_id = ? AND person_id = ?)`, liaisonUserID, pid, now, liaisonUserID, pid)
+			} else {
+				res, err = tx.Exec(ctx, `DELETE FROM liaison_assignments WHERE user_id = ? AND person_id = ?`, liaisonUserID, pid)
+			}
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		for _, hid := range householdIDs {
+			if _, err := s.household(ctx, tx.Raw(), a, hid); err != nil {
+				return err
+			}
+			var res sql.Result
+			var err error
+			if assign {
+				res, err = tx.Exec(ctx, `INSERT INTO liaison_assignments (user_id, household_id, created_at) SELECT ?, ?, ?
+					WHERE NOT EXISTS (SELECT 1 FROM liaison_assignments WHERE user_id = ? AND household_id = ?)`, liaisonUserID, hid, now, liaisonUserID, hid)
+			} else {
+				res, err = tx.Exec(ctx, `DELETE FROM liaison_assignments WHERE user_id = ? AND household_id = ?`, liaisonUserID, hid)
+			}
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		action := "assign"
+		if !assign {
+			action = "unassign"
+		}
+		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: action, Entity: "liaison", EntityID: strconv.FormatInt(liaisonUserID, 10),
+			Detail: map[string]any{"persons": personIDs, "households": householdIDs, "changed": n}})
+	})
+	return n, err
+}
+
+// AssignedLiaisons lists the liaisons who look after a person (directly or
+// through the household).
+func (s *Service) AssignedLiaisons(ctx context.Context, a *auth.Actor, personID int64) ([]Liaison, error) {
+	p, err := s.Get(ctx, a, personID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT DISTINCT u.id, u.username, u.display_name, o.name FROM liaison_assignments la JOIN users u ON u.id = la.user_id
+		JOIN org_units o ON o.id = u.org_id WHERE la.person_id = ? OR (la.household_id IS NOT NULL AND la.household_id = ?) ORDER BY u.username`, personID, p.HouseholdID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Liaison
+	for rows.Next() {
+		var l Liaison
+		if err := rows.Scan(&l.UserID, &l.Username, &l.DisplayName, &l.OrgName); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
