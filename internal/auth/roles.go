@@ -49,14 +49,28 @@ const (
 	UserSecurity Permission = "user.security"
 
 	AuditView Permission = "audit.view"
+
+	// PersonView: the registry (persons, households) in scope; a liaison
+	// sees only those assigned to them.
+	PersonView Permission = "person.view"
+	// PersonEdit: add and change persons and households, lifecycle steps,
+	// archive, merge.
+	PersonEdit Permission = "person.edit"
+	// PersonReveal: see a full ID number or phone (each time audited).
+	PersonReveal Permission = "person.reveal"
+	// PersonImport and PersonExport: rosters in and out.
+	PersonImport Permission = "person.import"
+	PersonExport Permission = "person.export"
+	// PersonAssign: give persons and households to liaisons.
+	PersonAssign Permission = "person.assign"
 )
 
 // rolePermissions is the permission table. Keep it readable: one line a role.
 var rolePermissions = map[Role][]Permission{
-	StreetAdmin:    {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage},
-	StreetStaff:    {Self, OrgView},
-	CommitteeStaff: {Self, OrgView},
-	Liaison:        {Self},
+	StreetAdmin:    {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign},
+	StreetStaff:    {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign},
+	CommitteeStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign},
+	Liaison:        {Self, PersonView},
 	Leader:         {Self, OrgView},
 	SysAdmin:       {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage},
 	SecAdmin:       {Self, UserView, UserSecurity},

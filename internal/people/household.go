@@ -16,7 +16,7 @@ import (
 
 // householdScope limits households (alias h) to the actor's scope.
 func householdScope(a *auth.Actor, h string) (string, []any) {
-	lo, hi := a.Scope().PathRange()
+	lo, hi := scopeRange(a)
 	cond := h + ".org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
 	args := []any{lo, hi}
 	if uid := a.Scope().LiaisonUserID; uid != 0 {

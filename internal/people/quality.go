@@ -79,6 +79,11 @@ func (s *Service) Merge(ctx context.Context, a *auth.Actor, keep, drop int64) er
 			keep, s.Today(), now, drop); err != nil {
 			return err
 		}
+		// Records merged earlier into drop now point at keep, whose history
+		// lists the events of every record merged into it.
+		if _, err := tx.Exec(ctx, `UPDATE persons SET merged_into = ? WHERE merged_into = ?`, keep, drop); err != nil {
+			return err
+		}
 		if k.HouseholdID == 0 && d.HouseholdID != 0 {
 			if _, err := tx.Exec(ctx, `UPDATE persons SET household_id = ?, relation = ?, version = version + 1, updated_at = ? WHERE id = ?`, d.HouseholdID, d.Relation, now, keep); err != nil {
 				return err

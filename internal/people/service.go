@@ -46,7 +46,7 @@ func (s *Service) Today() string { return s.Now().In(cst).Format(db.DateLayout) 
 // rows to the actor's scope, and its arguments. Liaisons see only the
 // persons assigned to them and the members of households assigned to them.
 func scope(a *auth.Actor, p string) (string, []any) {
-	lo, hi := a.Scope().PathRange()
+	lo, hi := scopeRange(a)
 	cond := p + ".org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
 	args := []any{lo, hi}
 	if uid := a.Scope().LiaisonUserID; uid != 0 {
@@ -55,6 +55,25 @@ func scope(a *auth.Actor, p string) (string, []any) {
 		args = append(args, uid, uid)
 	}
 	return cond, args
+}
+
+// scopeRange returns the range of org paths whose records the actor may
+// see (before a liaison's narrowing to assignments). A liaison belongs to a
+// liaison group, which stands beside the committees it serves, under a
+// subdistrict or a committee: the persons assigned to them live under the
+// group's parent. An actor without a unit sees nothing: the empty range is
+// written so that PostgreSQL accepts it ("\x00" is no valid text there).
+func scopeRange(a *auth.Actor) (lo, hi string) {
+	sc := a.Scope()
+	if sc.Path == "" {
+		return "", ""
+	}
+	if sc.LiaisonUserID != 0 {
+		if i := strings.LastIndexByte(strings.TrimSuffix(sc.Path, "/"), '/'); i > 0 {
+			sc.Path = sc.Path[:i+1]
+		}
+	}
+	return sc.PathRange()
 }
 
 const personCols = `p.id, p.org_id, o.name, o.path, COALESCE(p.building_group_id, 0), COALESCE(bg.name, ''), COALESCE(p.household_id, 0), COALESCE(h.code, ''),
@@ -131,6 +150,9 @@ type Input struct {
 	PermitExpiry    string
 	LiaisonPoint    string
 	Version         int
+	// ClearPhone removes the phone on update; otherwise an empty Phone
+	// keeps the number on record (forms show it only masked).
+	ClearPhone bool
 }
 
 // checked is an Input after validation, with what the ID number gives.
@@ -280,6 +302,9 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input
 	var existing int64
 	err = tx.QueryRow(ctx, `SELECT id FROM persons WHERE id_index = ?`, idf.Index).Scan(&existing)
 	if err == nil {
+		if _, err := s.get(ctx, tx.Raw(), a, existing); err != nil {
+			existing = 0 // not the actor's to know about
+		}
 		return 0, &errs.Error{Kind: errs.Conflict, Key: keyExists, Fields: map[string]string{"id_number": keyExists}, Args: []any{existing}}
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
@@ -370,6 +395,14 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, a *auth.Actor, old *Per
 	}
 	phf := secret.SealField(s.Keys, purposeTel, adPhone, c.phone)
 	phoneMasked := maskPhone(c.phone)
+	if c.phone == "" && !in.ClearPhone && old.hasPhone {
+		// Keep the number on record as it is.
+		var enc []byte
+		if err := tx.QueryRow(ctx, `SELECT phone_index, phone_enc, phone_masked FROM persons WHERE id = ?`, old.ID).Scan(&phf.Index, &enc, &phoneMasked); err != nil {
+			return err
+		}
+		phf.Enc = enc
+	}
 	q := `UPDATE persons SET org_id = ?, building_group_id = ?, name = ?, pinyin = ?, initials = ?, phone_index = ?, phone_enc = ?, phone_masked = ?,
 		ethnicity = ?, kind = ?, current_address = ?, registered_address = ?, workplace = ?, workplace_kind = ?, education = ?, political_status = ?,
 		tags = ?, note = ?, arrival_date = ?, origin = ?, expected_leave_date = ?, permit_no = ?, permit_expiry = ?, liaison_point = ?,
@@ -426,6 +459,10 @@ func (s *Service) Reveal(ctx context.Context, a *auth.Actor, id int64, field, re
 	}
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return "", err
+	}
+	if a != nil && !a.Can(auth.PersonReveal) {
+		// A liaison sees the persons assigned to them, masked only.
+		return "", errs.E(errs.Forbidden, "err.forbidden")
 	}
 	var enc []byte
 	if err := s.DB.QueryRow(ctx, `SELECT `+col+` FROM persons WHERE id = ?`, id).Scan(&enc); err != nil {

@@ -17,6 +17,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,7 +37,7 @@ import (
 )
 
 // objectKinds are the values of Route.Object the matrix can fill {id} with.
-var objectKinds = map[string]bool{"org": true, "user": true, "token": true}
+var objectKinds = map[string]bool{"org": true, "user": true, "token": true, "person": true, "household": true}
 
 // extraParams are path parameters other than {id}, with the value used.
 var extraParams = map[string]string{"year": "2024"}
@@ -60,6 +61,8 @@ var beforePasswordChange = []string{"POST /logout", "GET /password", "POST /pass
 var permDomains = map[string]string{
 	"/org": "org.", "/users": "user.", "/audit": "audit.",
 	"/api/v1/org-units": "org.", "/api/v1/users": "user.", "/api/v1/audit": "audit.",
+	"/persons": "person.", "/households": "person.", "/quality": "person.",
+	"/api/v1/persons": "person.", "/api/v1/households": "person.",
 }
 
 // endsSession are routes after which the actor's session is gone; the
@@ -116,7 +119,7 @@ func checkRoute(rt web.Route) []string {
 		case name == "id":
 			hasID = true
 			if !objectKinds[rt.Object] {
-				bad = append(bad, fmt.Sprintf("{id} names an object the matrix does not know (Object %q; known: org, user, token)", rt.Object))
+				bad = append(bad, fmt.Sprintf("{id} names an object the matrix does not know (Object %q; known: org, user, token, person, household)", rt.Object))
 			}
 		default:
 			if _, ok := extraParams[name]; !ok {
@@ -184,11 +187,12 @@ func TestRouteTableIsCovered(t *testing.T) {
 // routes a later change could add without thinking of access control.
 func TestRouteCheckCatchesUnknownRoutes(t *testing.T) {
 	for _, rt := range []web.Route{
-		{Pattern: "GET /persons"},                          // no permission
-		{Pattern: "GET /persons", Perm: "person.view"},     // a permission no role holds
+		{Pattern: "GET /reports"},                          // no permission
+		{Pattern: "GET /reports", Perm: "report.view"},     // a permission no role holds
 		{Pattern: "GET /reports", Perm: auth.Public},       // public by accident
-		{Pattern: "GET /persons/{id}", Perm: auth.OrgView}, // {id} of unknown kind
-		{Pattern: "GET /persons/{id}", Perm: auth.OrgView, Object: "person"},
+		{Pattern: "GET /reports/{id}", Perm: auth.OrgView}, // {id} of unknown kind
+		{Pattern: "GET /reports/{id}", Perm: auth.OrgView, Object: "report"},
+		{Pattern: "GET /persons/{id}", Perm: auth.OrgView, Object: "person"},       // weaker than its domain
 		{Pattern: "GET /org/{id}/files/{name}", Perm: auth.OrgView, Object: "org"}, // unknown parameter
 		{Pattern: "GET /org/x", Perm: auth.OrgView, Object: "org"},                 // Object without {id}
 		{Pattern: "POST /org/{id}/merge", Perm: auth.OrgEdit, Object: "org"},       // no request body
@@ -249,7 +253,9 @@ type matrix struct {
 	objects map[string]map[string]target
 	// anonUser is used for the public POST /login without a session.
 	anonUser *auth.User
-	seq      int
+	// liaisonID is a liaison account in A, the target of assignments.
+	liaisonID int64
+	seq       int
 }
 
 // places lists the positions tried for an object kind.
@@ -259,6 +265,8 @@ func places(object string) []string {
 		return []string{""}
 	case "token": // a token belongs to a user, nothing stands below it
 		return []string{"own", "sibling", "parent"}
+	case "person", "household": // they live in committees, never above
+		return []string{"own", "child", "sibling"}
 	}
 	return []string{"own", "child", "sibling", "parent"}
 }
@@ -349,6 +357,58 @@ var matrixBodies = map[string]bodyFunc{
 	"PUT /api/v1/org-units/{id}/population/{year}": func(bodyCtx) (string, io.Reader) {
 		return jsonBody(`{"registered":5300,"floating":900}`)
 	},
+	"POST /persons": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"name": {fmt.Sprintf("新居民%d", c.seq)}, "id_number": {idNumber(1000 + c.seq)}, "ethnicity": {"03"}, "kind": {"1"},
+			"org_id": {strconv.FormatInt(c.m.A.ID, 10)}})
+	},
+	"POST /persons/assign": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"liaison": {strconv.FormatInt(c.m.liaisonID, 10)}, "person": {strconv.FormatInt(c.m.objects["person"]["own"].id, 10)}, "back": {"/persons"}})
+	},
+	"POST /persons/{id}": func(c bodyCtx) (string, io.Reader) {
+		p := c.m.personNow(c.id)
+		return form(url.Values{"name": {p.Name}, "ethnicity": {p.Ethnicity}, "kind": {strconv.Itoa(int(p.Kind))}, "org_id": {strconv.FormatInt(p.OrgID, 10)},
+			"building_group_id": {strconv.FormatInt(p.BuildingGroupID, 10)}, "note": {fmt.Sprintf("matrix %d", c.seq)}, "version": {strconv.Itoa(p.Version)}})
+	},
+	"POST /persons/{id}/reveal": func(bodyCtx) (string, io.Reader) {
+		return form(url.Values{"field": {"id_number"}, "reason": {"access matrix"}})
+	},
+	// Returning an active person is refused (422): allowed, and nothing
+	// changes for the requests after it.
+	"POST /persons/{id}/lifecycle": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"kind": {"returned"}, "date": {"2024-01-01"}, "version": {strconv.Itoa(c.m.personNow(c.id).Version)}})
+	},
+	"POST /persons/{id}/archive":   func(bodyCtx) (string, io.Reader) { return form(url.Values{"reason": {""}}) },
+	"POST /persons/{id}/restore":   noBody,
+	"POST /persons/{id}/household": func(bodyCtx) (string, io.Reader) { return form(url.Values{"relation": {"其他"}}) },
+	"POST /persons/{id}/assign": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"liaison": {strconv.FormatInt(c.m.liaisonID, 10)}})
+	},
+	"POST /households": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"org_id": {strconv.FormatInt(c.m.A.ID, 10)}, "code": {fmt.Sprintf("H%d", c.seq)}, "address": {"石榴路2号"}})
+	},
+	"POST /households/{id}": func(c bodyCtx) (string, io.Reader) {
+		h := c.m.householdNow(c.id)
+		return form(url.Values{"org_id": {strconv.FormatInt(h.OrgID, 10)}, "building_group_id": {strconv.FormatInt(h.BuildingGroupID, 10)},
+			"code": {h.Code}, "address": {h.Address}, "note": {fmt.Sprintf("matrix %d", c.seq)}, "version": {strconv.Itoa(h.Version)}})
+	},
+	"POST /households/{id}/members": func(bodyCtx) (string, io.Reader) {
+		return form(url.Values{"id_number": {"not-an-id"}, "relation": {"其他"}})
+	},
+	"POST /households/{id}/assign": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"liaison": {strconv.FormatInt(c.m.liaisonID, 10)}})
+	},
+	"POST /quality/merge": func(bodyCtx) (string, io.Reader) { return form(url.Values{"keep": {"0"}, "drop": {"0"}}) },
+	"POST /api/v1/persons": func(c bodyCtx) (string, io.Reader) {
+		return jsonBody(fmt.Sprintf(`{"name":"接口居民%d","id_number":%q,"ethnicity":"回族","kind":1,"committee_id":%d}`, c.seq, idNumber(5000+c.seq), c.m.A.ID))
+	},
+	"PUT /api/v1/persons/{id}": func(c bodyCtx) (string, io.Reader) {
+		p := c.m.personNow(c.id)
+		return jsonBody(fmt.Sprintf(`{"name":%q,"ethnicity":%q,"kind":%d,"committee_id":%d,"building_group_id":%d,"note":"api %d","version":%d}`,
+			p.Name, p.Ethnicity, p.Kind, p.OrgID, p.BuildingGroupID, c.seq, p.Version))
+	},
+	"POST /api/v1/persons/{id}/reveal": func(bodyCtx) (string, io.Reader) {
+		return jsonBody(`{"field":"phone","reason":"access matrix"}`)
+	},
 	"POST /api/v1/users": func(c bodyCtx) (string, io.Reader) {
 		return jsonBody(fmt.Sprintf(`{"username":"api%d","display_name":"接口用户","role":"liaison","org_id":%d}`, c.seq, c.m.A.ID))
 	},
@@ -396,13 +456,22 @@ func TestAccessMatrix(t *testing.T) {
 		tSibling := e.user("t-sibling", auth.Liaison, e.B)
 		tParent := e.user("t-parent", auth.StreetStaff, e.S)
 		m.anonUser = e.user("t-anon", auth.Liaison, e.A)
+		m.liaisonID = tOwn.ID
+		pOwn := e.person("本居委居民", 1, e.A, nil)
+		pChild := e.person("楼组居民", 2, e.A, e.G)
+		pSibling := e.person("乙居委居民", 3, e.B, nil)
+		hOwn := e.household("A-001", e.A, nil, pOwn)
+		hChild := e.household("A-002", e.A, e.G, pChild)
+		hSibling := e.household("B-001", e.B, nil, pSibling)
 		tokSibling, _ := e.token(tSibling, "sibling-token")
 		tokParent, _ := e.token(tParent, "parent-token")
 		m.objects = map[string]map[string]target{
 			"org": {"own": {e.A.ID, ""}, "child": {e.G.ID, ""}, "sibling": {e.B.ID, e.B.Name}, "parent": {e.S.ID, e.S.Name}},
 			"user": {"own": {tOwn.ID, ""}, "child": {tChild.ID, ""}, "sibling": {tSibling.ID, tSibling.Username},
 				"parent": {tParent.ID, tParent.Username}},
-			"token": {"sibling": {tokSibling, "sibling-token"}, "parent": {tokParent, "parent-token"}},
+			"token":     {"sibling": {tokSibling, "sibling-token"}, "parent": {tokParent, "parent-token"}},
+			"person":    {"own": {pOwn.ID, ""}, "child": {pChild.ID, ""}, "sibling": {pSibling.ID, pSibling.Name}},
+			"household": {"own": {hOwn.ID, ""}, "child": {hChild.ID, ""}, "sibling": {hSibling.ID, hSibling.Code}},
 		}
 
 		cases := 0
@@ -414,6 +483,14 @@ func TestAccessMatrix(t *testing.T) {
 			t.Run(string(role), func(t *testing.T) {
 				m.env.t = t
 				u := e.user("m_"+string(role), role, e.A)
+				if role == auth.Liaison {
+					// A liaison sees only whom they look after: give them
+					// the own and child persons and households.
+					_, err := e.People.Assign(context.Background(), e.root, u.ID, []int64{pOwn.ID, pChild.ID}, []int64{hOwn.ID, hChild.ID}, true)
+					if err != nil {
+						t.Fatalf("assign: %v", err)
+					}
+				}
 				cases += m.runRole(t, routes, role, u)
 			})
 		}

@@ -22,6 +22,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
+	"shiliu/internal/people"
 )
 
 func testServer(t *testing.T) *Server {
@@ -117,11 +118,24 @@ func dynamicKeys() map[string][]string {
 		kinds = append(kinds, string(k))
 	}
 	return map[string][]string{
-		"role":   roles,
-		"kind":   kinds,
-		"action": auditActions,
-		"result": {audit.ResultOK, audit.ResultDenied, audit.ResultFailed},
+		"role":    roles,
+		"kind":    kinds,
+		"action":  auditActions,
+		"result":  {audit.ResultOK, audit.ResultDenied, audit.ResultFailed},
+		"status":  {"active", "moved_out", "deceased", "merged"},
+		"tag":     tagKeys(),
+		"event":   {"created", "imported", "moved", "moved_out", "deceased", "returned", "household", "merged", "archived", "restored"},
+		"quality": {"duplicates", "no_household", "committee_gone", "over_stay", "permit_expired", "permit_expiring"},
+		"persons": {"arrival_date", "expected_leave_date", "permit_expiry", "q_id", "q_last4", "q_phone", "q_pinyin", "q_name"},
 	}
+}
+
+func tagKeys() []string {
+	var out []string
+	for _, t := range people.AllTags {
+		out = append(out, t.Key)
+	}
+	return out
 }
 
 // TestTemplateKeysExist: every message key a template uses, literally or

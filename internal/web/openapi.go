@@ -21,6 +21,13 @@ var apiDocs = map[string]struct{ Summary, Body, Response string }{
 	"GET /api/v1/users":                            {"Accounts in the caller's scope (filters: q, role, status)", "", "UserList"},
 	"GET /api/v1/users/{id}":                       {"One account", "", "User"},
 	"POST /api/v1/users":                           {"Create an account; the response carries its first password, once", "UserInput", "User"},
+	"GET /api/v1/persons":                          {"Persons in scope (q: name fragment, pinyin, initials, ID number, last 4, phone; tag, ethnicity, org, kind, status, sort)", "", "PersonList"},
+	"POST /api/v1/persons":                         {"Add a person", "PersonInput", "Person"},
+	"GET /api/v1/persons/{id}":                     {"One person; ID number and phone masked", "", "Person"},
+	"PUT /api/v1/persons/{id}":                     {"Update a person (send the version you read; the ID number does not change)", "PersonInput", "Person"},
+	"POST /api/v1/persons/{id}/reveal":             {"The full ID number or phone, with a reason; audited", "RevealInput", "Revealed"},
+	"GET /api/v1/households":                       {"Households in scope (q, committee_id, mixed)", "", "HouseholdList"},
+	"GET /api/v1/households/{id}":                  {"One household with its members", "", "Household"},
 	"GET /api/v1/audit":                            {"Audit records (filters: user, action, entity, entity_id, result, from, to)", "", "AuditList"},
 }
 
@@ -40,10 +47,12 @@ var (
 	tBool = map[string]any{"type": "boolean"}
 )
 
-func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+func schemaRef(name string) map[string]any {
+	return map[string]any{"$ref": "#/components/schemas/" + name}
+}
 
 func list(item string) map[string]any {
-	return obj(map[string]any{"items": map[string]any{"type": "array", "items": ref(item)}, "total": tInt, "limit": tInt, "offset": tInt})
+	return obj(map[string]any{"items": map[string]any{"type": "array", "items": schemaRef(item)}, "total": tInt, "limit": tInt, "offset": tInt})
 }
 
 func openAPISchemas() map[string]any {
@@ -56,7 +65,7 @@ func openAPISchemas() map[string]any {
 		"OrgUnitList":     list("OrgUnit"),
 		"Population":      obj(map[string]any{"year": tInt, "registered": tInt, "floating": tInt}),
 		"PopulationInput": obj(map[string]any{"registered": tInt, "floating": tInt}, "registered", "floating"),
-		"PopulationList":  map[string]any{"type": "array", "items": ref("Population")},
+		"PopulationList":  map[string]any{"type": "array", "items": schemaRef("Population")},
 		"User": obj(map[string]any{"id": tInt, "username": tStr, "display_name": tStr, "role": tStr, "org_id": tInt, "org_name": tStr, "disabled": tBool,
 			"must_change_password": tBool, "last_login_at": tStr, "version": tInt, "permissions": map[string]any{"type": "array", "items": tStr},
 			"initial_password": map[string]any{"type": "string", "description": "only in the response to POST /users"}}),
@@ -65,6 +74,26 @@ func openAPISchemas() map[string]any {
 		"AuditRecord": obj(map[string]any{"id": tInt, "at": tStr, "user_id": tInt, "username": tStr, "role": tStr, "org_id": tInt, "ip": tStr,
 			"request_id": tStr, "action": tStr, "entity": tStr, "entity_id": tStr, "detail": map[string]any{"type": "object"}, "result": tStr}),
 		"AuditList": list("AuditRecord"),
+		"Person": obj(map[string]any{"id": tInt, "name": tStr, "id_number_masked": tStr, "phone_masked": tStr,
+			"ethnicity": map[string]any{"type": "string", "description": "GB/T 3304 code"}, "sex": map[string]any{"type": "integer", "description": "1 male, 2 female"},
+			"birth_date": tStr, "birth_region": tStr, "kind": map[string]any{"type": "integer", "description": "1 registered (户籍), 2 floating (流动)"},
+			"committee_id": tInt, "committee": tStr, "building_group_id": tInt, "household_id": tInt, "relation": tStr, "current_address": tStr,
+			"registered_address": tStr, "workplace": tStr, "workplace_kind": tInt, "education": tStr, "political_status": tStr,
+			"tags": map[string]any{"type": "array", "items": tStr}, "note": tStr, "status": tStr, "status_date": tStr, "archived": tBool,
+			"arrival_date": tStr, "origin": tStr, "expected_leave_date": tStr, "permit_no": tStr, "permit_expiry": tStr, "liaison_point": tStr,
+			"version": tInt, "updated_at": tStr}),
+		"PersonInput": obj(map[string]any{"name": tStr, "id_number": tStr, "ethnicity": tStr, "phone": tStr, "clear_phone": tBool, "kind": tInt,
+			"committee_id": tInt, "building_group_id": tInt, "current_address": tStr, "registered_address": tStr, "workplace": tStr,
+			"workplace_kind": tInt, "education": tStr, "political_status": tStr, "tags": map[string]any{"type": "array", "items": tStr}, "note": tStr,
+			"arrival_date": tStr, "origin": tStr, "expected_leave_date": tStr, "permit_no": tStr, "permit_expiry": tStr, "liaison_point": tStr,
+			"version": tInt}, "name", "ethnicity", "kind", "committee_id"),
+		"PersonList":  list("Person"),
+		"RevealInput": obj(map[string]any{"field": map[string]any{"type": "string", "enum": []string{"id_number", "phone"}}, "reason": tStr}, "field", "reason"),
+		"Revealed":    obj(map[string]any{"field": tStr, "value": tStr}),
+		"Household": obj(map[string]any{"id": tInt, "committee_id": tInt, "committee": tStr, "building_group_id": tInt, "code": tStr, "address": tStr,
+			"head_person_id": tInt, "note": tStr, "size": tInt, "ethnicities": map[string]any{"type": "array", "items": tStr}, "mixed": tBool,
+			"version": tInt, "members": map[string]any{"type": "array", "items": schemaRef("Person")}}),
+		"HouseholdList": list("Household"),
 		"Error": obj(map[string]any{"error": obj(map[string]any{"code": tStr, "message": tStr, "request_id": tStr,
 			"fields": map[string]any{"type": "object", "additionalProperties": tStr}})}),
 	}
@@ -74,7 +103,7 @@ func openAPISchemas() map[string]any {
 // cannot drift from the routes that exist.
 func (s *Server) openAPIDoc() map[string]any {
 	paths := map[string]map[string]any{}
-	errResp := map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}}
+	errResp := map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": schemaRef("Error")}}}
 	for _, rt := range s.routes {
 		if !rt.API {
 			continue
@@ -90,7 +119,7 @@ func (s *Server) openAPIDoc() map[string]any {
 			op["parameters"] = params
 		}
 		if doc.Body != "" {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(doc.Body)}}}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaRef(doc.Body)}}}
 		}
 		okCode := "200"
 		if method == http.MethodPost {
@@ -98,7 +127,7 @@ func (s *Server) openAPIDoc() map[string]any {
 		}
 		ok := map[string]any{"description": "OK"}
 		if doc.Response != "" {
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": ref(doc.Response)}}
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaRef(doc.Response)}}
 		}
 		op["responses"] = map[string]any{okCode: ok, "401": errResp, "403": errResp, "404": errResp, "409": errResp, "422": errResp}
 		if rt.Perm == "public" {

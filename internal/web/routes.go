@@ -70,6 +70,30 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /users/{id}/reset-password", Perm: auth.UserManage, Object: "user", h: s.userResetPassword},
 		{Pattern: "POST /users/{id}/unlock", Perm: auth.UserSecurity, Object: "user", h: s.userUnlock},
 
+		// Resident registry.
+		{Pattern: "GET /persons", Perm: auth.PersonView, h: s.personIndex},
+		{Pattern: "GET /persons/new", Perm: auth.PersonEdit, h: s.personNew},
+		{Pattern: "POST /persons", Perm: auth.PersonEdit, h: s.personCreate},
+		{Pattern: "POST /persons/assign", Perm: auth.PersonAssign, h: s.personBulkAssign},
+		{Pattern: "GET /persons/{id}", Perm: auth.PersonView, Object: "person", h: s.personShow},
+		{Pattern: "GET /persons/{id}/edit", Perm: auth.PersonEdit, Object: "person", h: s.personEdit},
+		{Pattern: "POST /persons/{id}", Perm: auth.PersonEdit, Object: "person", h: s.personUpdate},
+		{Pattern: "POST /persons/{id}/reveal", Perm: auth.PersonReveal, Object: "person", h: s.personReveal},
+		{Pattern: "POST /persons/{id}/lifecycle", Perm: auth.PersonEdit, Object: "person", h: s.personLifecycle},
+		{Pattern: "POST /persons/{id}/archive", Perm: auth.PersonEdit, Object: "person", h: s.personArchive},
+		{Pattern: "POST /persons/{id}/restore", Perm: auth.PersonEdit, Object: "person", h: s.personRestore},
+		{Pattern: "POST /persons/{id}/household", Perm: auth.PersonEdit, Object: "person", h: s.personHousehold},
+		{Pattern: "POST /persons/{id}/assign", Perm: auth.PersonAssign, Object: "person", h: s.personAssign},
+		{Pattern: "GET /households", Perm: auth.PersonView, h: s.householdIndex},
+		{Pattern: "GET /households/new", Perm: auth.PersonEdit, h: s.householdNew},
+		{Pattern: "POST /households", Perm: auth.PersonEdit, h: s.householdCreate},
+		{Pattern: "GET /households/{id}", Perm: auth.PersonView, Object: "household", h: s.householdShow},
+		{Pattern: "POST /households/{id}", Perm: auth.PersonEdit, Object: "household", h: s.householdUpdate},
+		{Pattern: "POST /households/{id}/members", Perm: auth.PersonEdit, Object: "household", h: s.householdAddMember},
+		{Pattern: "POST /households/{id}/assign", Perm: auth.PersonAssign, Object: "household", h: s.householdAssign},
+		{Pattern: "GET /quality", Perm: auth.PersonEdit, h: s.quality},
+		{Pattern: "POST /quality/merge", Perm: auth.PersonEdit, h: s.qualityMerge},
+
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
 
@@ -86,5 +110,12 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/users/{id}", Perm: auth.UserView, API: true, Object: "user", h: s.apiUserGet},
 		{Pattern: "POST /api/v1/users", Perm: auth.UserManage, API: true, h: s.apiUserCreate},
 		{Pattern: "GET /api/v1/audit", Perm: auth.AuditView, API: true, h: s.apiAuditList},
+		{Pattern: "GET /api/v1/persons", Perm: auth.PersonView, API: true, h: s.apiPersonList},
+		{Pattern: "POST /api/v1/persons", Perm: auth.PersonEdit, API: true, h: s.apiPersonCreate},
+		{Pattern: "GET /api/v1/persons/{id}", Perm: auth.PersonView, API: true, Object: "person", h: s.apiPersonGet},
+		{Pattern: "PUT /api/v1/persons/{id}", Perm: auth.PersonEdit, API: true, Object: "person", h: s.apiPersonUpdate},
+		{Pattern: "POST /api/v1/persons/{id}/reveal", Perm: auth.PersonReveal, API: true, Object: "person", h: s.apiPersonReveal},
+		{Pattern: "GET /api/v1/households", Perm: auth.PersonView, API: true, h: s.apiHouseholdList},
+		{Pattern: "GET /api/v1/households/{id}", Perm: auth.PersonView, API: true, Object: "household", h: s.apiHouseholdGet},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -22,6 +23,9 @@ import (
 	"shiliu/internal/db"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
+	"shiliu/internal/people"
+	"shiliu/internal/ref"
+	"shiliu/internal/secret"
 	"shiliu/internal/web"
 )
 
@@ -72,13 +76,14 @@ func (c *clock) Add(d time.Duration) {
 //	   ├─ 乙居委会 B (committee, A's sibling)
 //	   └─ 石榴联络组 L (liaison group)
 type env struct {
-	t     *testing.T
-	DB    *db.DB
-	Auth  *auth.Service
-	Org   *org.Service
-	Srv   *web.Server
-	URL   string
-	Clock *clock
+	t      *testing.T
+	DB     *db.DB
+	Auth   *auth.Service
+	Org    *org.Service
+	People *people.Service
+	Srv    *web.Server
+	URL    string
+	Clock  *clock
 
 	D, S, A, B, G, L *org.Unit
 	// root sees the whole tree, for looking records up in tests.
@@ -97,7 +102,13 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		}
 	})
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, Log: log, Version: "test", DataDir: t.TempDir()})
+	keys, err := secret.LoadOrCreate(t.TempDir(), secret.SM4)
+	if err != nil {
+		t.Fatalf("keys: %v", err)
+	}
+	e.People = people.New(d, keys)
+	e.People.Now = e.Clock.Now
+	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Log: log, Version: "test", DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -161,6 +172,70 @@ func (e *env) unitNow(id int64) *org.Unit {
 		e.t.Fatalf("get unit %d: %v", id, err)
 	}
 	return u
+}
+
+// idNumber returns a valid fictional citizen ID number, different for
+// each n.
+func idNumber(n int) string {
+	first := fmt.Sprintf("310101198%d%02d%02d%03d", n%10, 1+n%12, 1+n%28, 100+n%900)
+	return first + string(ref.CheckDigit(first))
+}
+
+// person creates a person in committee c (and building group bg, if any).
+func (e *env) person(name string, n int, c, bg *org.Unit) *people.Person {
+	e.t.Helper()
+	in := people.Input{Name: name, IDNumber: idNumber(n), Ethnicity: "03", Phone: fmt.Sprintf("139%08d", n), Kind: people.Registered, OrgID: c.ID}
+	if bg != nil {
+		in.BuildingGroupID = bg.ID
+	}
+	p, err := e.People.Create(context.Background(), e.root, in)
+	if err != nil {
+		e.t.Fatalf("create person %s: %v", name, err)
+	}
+	return p
+}
+
+// household creates a household in committee c with the given members.
+func (e *env) household(code string, c, bg *org.Unit, members ...*people.Person) *people.Household {
+	e.t.Helper()
+	in := people.HouseholdInput{OrgID: c.ID, Code: code, Address: "石榴路1号"}
+	if bg != nil {
+		in.BuildingGroupID = bg.ID
+	}
+	h, err := e.People.CreateHousehold(context.Background(), e.root, in)
+	if err != nil {
+		e.t.Fatalf("create household %s: %v", code, err)
+	}
+	for i, m := range members {
+		rel := "户主"
+		if i > 0 {
+			rel = "配偶"
+		}
+		if err := e.People.SetMember(context.Background(), e.root, m.ID, h.ID, rel); err != nil {
+			e.t.Fatalf("household member: %v", err)
+		}
+	}
+	return h
+}
+
+// personNow reads a person as they are now.
+func (e *env) personNow(id int64) *people.Person {
+	e.t.Helper()
+	p, err := e.People.Get(context.Background(), e.root, id)
+	if err != nil {
+		e.t.Fatalf("get person %d: %v", id, err)
+	}
+	return p
+}
+
+// householdNow reads a household as it is now.
+func (e *env) householdNow(id int64) *people.Household {
+	e.t.Helper()
+	h, err := e.People.Household(context.Background(), e.root, id)
+	if err != nil {
+		e.t.Fatalf("get household %d: %v", id, err)
+	}
+	return h
 }
 
 // userNow reads an account as it is now.

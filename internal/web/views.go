@@ -169,6 +169,9 @@ var navItems = []struct {
 	perm            auth.Permission
 }{
 	{"nav.dashboard", "/", "home", auth.Self},
+	{"nav.persons", "/persons", "person", auth.PersonView},
+	{"nav.households", "/households", "home2", auth.PersonView},
+	{"nav.quality", "/quality", "check", auth.PersonEdit},
 	{"nav.org", "/org", "tree", auth.OrgView},
 	{"nav.users", "/users", "users", auth.UserView},
 	{"nav.audit", "/audit", "log", auth.AuditView},
