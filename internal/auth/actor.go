@@ -64,7 +64,7 @@ type Scope struct {
 // bytewise on both engines (COLLATE "C" on PostgreSQL).
 func (s Scope) PathRange() (lo, hi string) {
 	if s.Path == "" {
-		return "\x00", "\x00" // empty range
+		return "", "" // the empty range (and valid text on every engine)
 	}
 	return s.Path, s.Path[:len(s.Path)-1] + "0"
 }

@@ -195,3 +195,31 @@ func (s *Service) QualityPersons(ctx context.Context, a *auth.Actor, l QualityLi
 	list, err := s.page(ctx, where, args, Filter{Limit: limit, Offset: offset, Sort: sort})
 	return list, total, err
 }
+
+// Counts are the registry's headline figures for a dashboard: numbers only,
+// no names, so leaders (who see figures, not persons) may have them.
+type Counts struct {
+	Active, Registered, Floating, Minority, MinorityRegistered, MinorityFloating, Households, MixedHouseholds int
+}
+
+// DashboardCounts counts active persons and households in the actor's org
+// subtree. It ignores a liaison's narrower scope on purpose: callers show
+// it to roles that read figures.
+func (s *Service) DashboardCounts(ctx context.Context, a *auth.Actor) (*Counts, error) {
+	lo, hi := a.Scope().PathRange()
+	c := &Counts{}
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN ethnicity <> '01' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN ethnicity <> '01' AND kind = 1 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN ethnicity <> '01' AND kind = 2 THEN 1 ELSE 0 END), 0)
+		FROM persons WHERE status = 'active' AND archived = 0 AND org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)`, lo, hi).
+		Scan(&c.Active, &c.Registered, &c.Floating, &c.Minority, &c.MinorityRegistered, &c.MinorityFloating)
+	if err != nil {
+		return nil, err
+	}
+	err = s.DB.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0) FROM (
+		SELECT h.id, (SELECT COUNT(DISTINCT m.ethnicity) FROM persons m WHERE m.household_id = h.id AND m.status = 'active') AS n
+		FROM households h WHERE h.archived = 0 AND h.org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)) x`, lo, hi).Scan(&c.Households, &c.MixedHouseholds)
+	return c, err
+}

@@ -11,6 +11,7 @@ import (
 	"shiliu/internal/errs"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
+	"shiliu/internal/people"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -144,6 +145,8 @@ type dashboardPage struct {
 	KindCounts []kindCount
 	Population *org.Population
 	Users      int
+	Registry   *people.Counts
+	Quality    *people.Quality
 }
 
 type kindCount struct {
@@ -184,6 +187,24 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		if len(pops) > 0 {
 			p.Population = &pops[0]
 		}
+	}
+	// Registry figures for those who work with the registry and for leaders
+	// (numbers only); a liaison's dashboard lists their own people instead.
+	if a.Role != auth.Liaison && (a.Can(auth.PersonView) || a.Role == auth.Leader) {
+		c, err := s.People.DashboardCounts(ctx, a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.Registry = c
+	}
+	if a.Can(auth.PersonEdit) {
+		q, err := s.People.QualityCounts(ctx, a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.Quality = q
 	}
 	if a.Can(auth.UserView) {
 		_, n, err := s.Auth.List(ctx, a, auth.UserFilter{Limit: 1})
