@@ -63,18 +63,42 @@ const (
 	PersonExport Permission = "person.export"
 	// PersonAssign: give persons and households to liaisons.
 	PersonAssign Permission = "person.assign"
+
+	// CaseView: service cases (hotline, window, visits) in scope; a liaison
+	// sees the cases they took or are assigned.
+	CaseView Permission = "case.view"
+	// CaseIntake: take a call or a visit as a new case.
+	CaseIntake Permission = "case.intake"
+	// CaseHandle: work on, close, follow up, reopen cases in scope.
+	CaseHandle Permission = "case.handle"
+	// CaseAssign: assign, reassign and return cases.
+	CaseAssign Permission = "case.assign"
+	// CaseConfig: deadlines per kind, the holiday calendar, duty rosters.
+	CaseConfig Permission = "case.config"
+	// EmergencyView: emergency incidents and their reports (leaders are
+	// told of them at once).
+	EmergencyView Permission = "case.emergency"
+	// PairingView and PairingEdit: pairing assistance (结对帮困) and
+	// befriending contacts; VisitLog: log a visit of a pairing one takes
+	// part in.
+	PairingView Permission = "pairing.view"
+	PairingEdit Permission = "pairing.edit"
+	VisitLog    Permission = "pairing.visit"
 )
 
 // rolePermissions is the permission table. Keep it readable: one line a role.
 var rolePermissions = map[Role][]Permission{
-	StreetAdmin:    {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign},
-	StreetStaff:    {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign},
-	CommitteeStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign},
-	Liaison:        {Self, PersonView},
-	Leader:         {Self, OrgView},
-	SysAdmin:       {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage},
-	SecAdmin:       {Self, UserView, UserSecurity},
-	AuditAdmin:     {Self, AuditView},
+	StreetAdmin: {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
+		CaseView, CaseIntake, CaseHandle, CaseAssign, CaseConfig, EmergencyView, PairingView, PairingEdit, VisitLog},
+	StreetStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
+		CaseView, CaseIntake, CaseHandle, CaseAssign, EmergencyView, PairingView, PairingEdit, VisitLog},
+	CommitteeStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
+		CaseView, CaseIntake, CaseHandle, CaseAssign, PairingView, PairingEdit, VisitLog},
+	Liaison:    {Self, PersonView, CaseView, CaseIntake, PairingView, VisitLog},
+	Leader:     {Self, OrgView, EmergencyView},
+	SysAdmin:   {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage},
+	SecAdmin:   {Self, UserView, UserSecurity},
+	AuditAdmin: {Self, AuditView},
 }
 
 // Has reports whether role r holds permission p.
