@@ -3,6 +3,7 @@ module shiliu
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.7
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/emmansun/gmsm v0.44.0
