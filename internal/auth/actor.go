@@ -34,7 +34,12 @@ func (a *Actor) Can(p Permission) bool {
 }
 
 // Scope is the part of the org tree an actor may see.
+// A nil actor is the command line or a system job, run by the machine's
+// operator: it sees the whole tree.
 func (a *Actor) Scope() Scope {
+	if a == nil {
+		return Scope{Path: "/"}
+	}
 	s := Scope{Path: a.OrgPath}
 	if a.Role == Liaison {
 		s.LiaisonUserID = a.UserID

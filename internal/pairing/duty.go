@@ -1,0 +1,671 @@
+package pairing
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"shiliu/internal/audit"
+	"shiliu/internal/auth"
+	"shiliu/internal/db"
+	"shiliu/internal/errs"
+)
+
+// DutyService is what a duty roster staffs.
+type DutyService string
+
+// The services.
+const (
+	Hotline DutyService = "hotline" // 24-hour service and rights-protection hotline
+	Window  DutyService = "window"  // reception window
+)
+
+// Valid reports whether d is a known service.
+func (d DutyService) Valid() bool { return d == Hotline || d == Window }
+
+// Slot is a recurring weekly duty: who staffs a service of an org unit on a
+// weekday from a time to a time (China time), between optional dates.
+type Slot struct {
+	ID      int64
+	OrgID   int64
+	OrgName string
+	Service DutyService
+	// Weekday is ISO: 1 Monday … 7 Sunday.
+	Weekday int
+	// StartTime and EndTime are 'HH:MM'; an end before the start runs past
+	// midnight into the next day, '24:00' ends at midnight.
+	StartTime string
+	EndTime   string
+	UserID    int64
+	PersonID  int64
+	// Name is who is on duty as shown: the account's or person's name, or
+	// the name given.
+	Name      string
+	ValidFrom string
+	ValidTo   string
+	Note      string
+	Version   int
+	UpdatedAt string
+	orgPath   string
+}
+
+// Minutes is the length of the slot.
+func (s *Slot) Minutes() int { return slotMinutes(s.StartTime, s.EndTime) }
+
+// Overnight reports whether the slot runs past midnight.
+func (s *Slot) Overnight() bool { return s.EndTime <= s.StartTime }
+
+// SlotInput is what a form gives for a slot. ID 0 creates one.
+type SlotInput struct {
+	ID        int64
+	OrgID     int64
+	Service   DutyService
+	Weekday   int
+	StartTime string
+	EndTime   string
+	// One of the three: an account, a registered person (a volunteer) or a
+	// name.
+	UserID    int64
+	PersonID  int64
+	Name      string
+	ValidFrom string
+	ValidTo   string
+	Note      string
+	Version   int
+}
+
+// parseClock normalises 'H:MM' or 'HH:MM' (24:00 only when end is set).
+func parseClock(s string, end bool) (string, bool) {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "：", ":"))
+	h, m, ok := strings.Cut(s, ":")
+	if !ok || len(h) < 1 || len(h) > 2 || len(m) != 2 {
+		return "", false
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && (mm != 0 || !end)) {
+		return "", false
+	}
+	return fmt.Sprintf("%02d:%02d", hh, mm), true
+}
+
+func clockMinutes(c string) int {
+	if len(c) != 5 {
+		return 0
+	}
+	h, _ := strconv.Atoi(c[:2])
+	m, _ := strconv.Atoi(c[3:])
+	return h*60 + m
+}
+
+func slotMinutes(start, end string) int {
+	d := clockMinutes(end) - clockMinutes(start)
+	if d <= 0 {
+		d += 24 * 60
+	}
+	return d
+}
+
+const slotCols = `s.id, s.org_id, o.name, o.path, s.service, s.weekday, s.start_time, s.end_time, COALESCE(s.user_id, 0), COALESCE(s.person_id, 0),
+	s.name, COALESCE(p.name, ''), COALESCE(u.display_name, ''), COALESCE(u.username, ''), s.valid_from, s.valid_to, s.note, s.version, s.updated_at`
+
+const slotFrom = ` FROM duty_slots s JOIN org_units o ON o.id = s.org_id LEFT JOIN persons p ON p.id = s.person_id LEFT JOIN users u ON u.id = s.user_id`
+
+func scanSlot(sc interface{ Scan(...any) error }) (*Slot, error) {
+	var s Slot
+	var service, pn, dn, un string
+	if err := sc.Scan(&s.ID, &s.OrgID, &s.OrgName, &s.orgPath, &service, &s.Weekday, &s.StartTime, &s.EndTime, &s.UserID, &s.PersonID,
+		&s.Name, &pn, &dn, &un, &s.ValidFrom, &s.ValidTo, &s.Note, &s.Version, &s.UpdatedAt); err != nil {
+		return nil, err
+	}
+	s.Service = DutyService(service)
+	switch {
+	case s.PersonID != 0:
+		s.Name = pn
+	case s.UserID != 0:
+		s.Name = userName(dn, un)
+	}
+	return &s, nil
+}
+
+func (s *Service) slots(ctx context.Context, q db.Querier, where string, args ...any) ([]*Slot, error) {
+	rows, err := q.QueryContext(ctx, s.DB.Rebind(`SELECT `+slotCols+slotFrom+where+` ORDER BY o.path, s.service, s.weekday, s.start_time, s.id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("duty slots: %w", err)
+	}
+	defer rows.Close()
+	var out []*Slot
+	for rows.Next() {
+		sl, err := scanSlot(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sl)
+	}
+	return out, rows.Err()
+}
+
+// Slots lists the duty slots of a service ("" all) that the actor may
+// read: those of the units in their subtree and of the units above them
+// (a committee reads the subdistrict's hotline roster).
+func (s *Service) Slots(ctx context.Context, a *auth.Actor, service DutyService) ([]*Slot, error) {
+	cond, args := readableOrgs(a, "s.org_id")
+	if service != "" {
+		cond += " AND s.service = ?"
+		args = append(args, string(service))
+	}
+	return s.slots(ctx, s.DB.R, " WHERE "+cond, args...)
+}
+
+// Slot returns one slot the actor may read.
+func (s *Service) Slot(ctx context.Context, a *auth.Actor, id int64) (*Slot, error) {
+	return s.slot(ctx, s.DB.R, a, id)
+}
+
+func (s *Service) slot(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Slot, error) {
+	list, err := s.slots(ctx, q, " WHERE s.id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, errs.ErrNotFound
+	}
+	cond, args := readableOrgs(a, "s.org_id")
+	var one int
+	err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM duty_slots s WHERE s.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.ErrOutOfScope
+	}
+	if err != nil {
+		return nil, err
+	}
+	return list[0], nil
+}
+
+// OnDuty returns who is on duty for a service ("" all) at a moment, as the
+// intake screen shows it.
+func (s *Service) OnDuty(ctx context.Context, a *auth.Actor, service DutyService, at time.Time) ([]*Slot, error) {
+	all, err := s.Slots(ctx, a, service)
+	if err != nil {
+		return nil, err
+	}
+	t := at.In(cst)
+	wd := isoWeekday(t)
+	hm := t.Format("15:04")
+	date := t.Format(db.DateLayout)
+	prev := t.AddDate(0, 0, -1)
+	prevWd, prevDate := isoWeekday(prev), prev.Format(db.DateLayout)
+	valid := func(sl *Slot, d string) bool {
+		return (sl.ValidFrom == "" || d >= sl.ValidFrom) && (sl.ValidTo == "" || d <= sl.ValidTo)
+	}
+	var out []*Slot
+	for _, sl := range all {
+		today := sl.Weekday == wd && hm >= sl.StartTime && (sl.Overnight() || hm < sl.EndTime) && valid(sl, date)
+		carried := sl.Overnight() && sl.Weekday == prevWd && hm < sl.EndTime && valid(sl, prevDate)
+		if today || carried {
+			out = append(out, sl)
+		}
+	}
+	return out, nil
+}
+
+func isoWeekday(t time.Time) int {
+	if wd := int(t.Weekday()); wd != 0 {
+		return wd
+	}
+	return 7
+}
+
+// checkDutyOrg checks that an org unit may hold a duty roster for the
+// actor: a district, subdistrict or committee in their subtree.
+func checkDutyOrg(ctx context.Context, tx *db.Tx, a *auth.Actor, orgID int64) (string, error) {
+	var kind, path string
+	err := tx.QueryRow(ctx, `SELECT kind, path FROM org_units WHERE id = ? AND archived = 0`, orgID).Scan(&kind, &path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "err.org_unknown", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if (kind != "district" && kind != "subdistrict" && kind != "committee") || (a != nil && !a.Scope().Contains(path)) {
+		return "err.org_unknown", nil
+	}
+	return "", nil
+}
+
+// checkWho checks who is on duty: exactly one of an account, a volunteer
+// or a name.
+func checkWho(ctx context.Context, tx *db.Tx, a *auth.Actor, userID, personID int64, name *string, f map[string]string) error {
+	*name = strings.TrimSpace(*name)
+	n := 0
+	for _, set := range []bool{userID != 0, personID != 0, *name != ""} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		f["who"] = "err.required"
+	case n > 1:
+		f["who"] = "err.who_one"
+	case userID != 0:
+		k, err := checkUser(ctx, tx, a, userID, append([]auth.Role{auth.Liaison}, officialRoles...), "err.user_unknown")
+		if err != nil {
+			return err
+		}
+		if k != "" {
+			f["user_id"] = k
+		}
+	case personID != 0:
+		_, k, err := checkPerson(ctx, tx, a, personID, "err.person_unknown")
+		if err != nil {
+			return err
+		}
+		if k != "" {
+			f["person_id"] = k
+		}
+	default:
+		if tooLong(*name, 50) {
+			f["name"] = "err.too_long"
+		}
+	}
+	return nil
+}
+
+// maySetDuty: rosters are configured by CaseConfig holders, never by a
+// liaison.
+func maySetDuty(a *auth.Actor) bool { return a == nil || (a.Can(auth.CaseConfig) && !isLiaison(a)) }
+
+func (sl *Slot) fields() map[string]any {
+	name := ""
+	if sl.UserID == 0 && sl.PersonID == 0 {
+		name = sl.Name
+	}
+	return map[string]any{"org_id": sl.OrgID, "service": sl.Service, "weekday": sl.Weekday, "start_time": sl.StartTime, "end_time": sl.EndTime,
+		"user_id": sl.UserID, "person_id": sl.PersonID, "name": name, "valid_from": sl.ValidFrom, "valid_to": sl.ValidTo, "note": sl.Note}
+}
+
+// SetSlot creates (ID 0) or changes a duty slot; a stale Version is a
+// conflict. The unit must be a district, subdistrict or committee in the
+// actor's subtree.
+func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Slot, error) {
+	if !maySetDuty(a) {
+		return nil, errForbidden
+	}
+	f := map[string]string{}
+	if !in.Service.Valid() {
+		f["service"] = "err.required"
+	}
+	if in.Weekday < 1 || in.Weekday > 7 {
+		f["weekday"] = "err.weekday_invalid"
+	}
+	var ok bool
+	if in.StartTime, ok = parseClock(in.StartTime, false); !ok {
+		f["start_time"] = "err.time_invalid"
+	}
+	if in.EndTime, ok = parseClock(in.EndTime, true); !ok {
+		f["end_time"] = "err.time_invalid"
+	} else if in.EndTime == in.StartTime {
+		f["end_time"] = "err.time_invalid"
+	}
+	for name, v := range map[string]*string{"valid_from": &in.ValidFrom, "valid_to": &in.ValidTo} {
+		if strings.TrimSpace(*v) == "" {
+			*v = ""
+		} else if d, ok := parseDate(*v); ok {
+			*v = d
+		} else {
+			f[name] = "err.date_invalid"
+		}
+	}
+	if f["valid_to"] == "" && in.ValidFrom != "" && in.ValidTo != "" && in.ValidTo < in.ValidFrom {
+		f["valid_to"] = "err.date_before_start"
+	}
+	in.Note = strings.TrimSpace(in.Note)
+	if tooLong(in.Note, 500) {
+		f["note"] = "err.too_long"
+	}
+	id := in.ID
+	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
+		var old *Slot
+		if in.ID != 0 {
+			var err error
+			if old, err = s.slot(ctx, tx.Raw(), a, in.ID); err != nil {
+				return err
+			}
+			if a != nil && !a.Scope().Contains(old.orgPath) {
+				return errForbidden
+			}
+		}
+		if k, err := checkDutyOrg(ctx, tx, a, in.OrgID); err != nil {
+			return err
+		} else if k != "" {
+			f["org_id"] = k
+		}
+		if err := checkWho(ctx, tx, a, in.UserID, in.PersonID, &in.Name, f); err != nil {
+			return err
+		}
+		if len(f) > 0 {
+			return errs.InvalidFields(f)
+		}
+		now := db.FormatTime(s.Now())
+		if old == nil {
+			var err error
+			id, err = tx.InsertID(ctx, `INSERT INTO duty_slots (org_id, service, weekday, start_time, end_time, user_id, person_id, name, valid_from, valid_to,
+				note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, nullID(in.UserID), nullID(in.PersonID), in.Name, in.ValidFrom,
+				in.ValidTo, in.Note, now, now)
+			if err != nil {
+				return fmt.Errorf("insert duty slot: %w", err)
+			}
+			newS := Slot{OrgID: in.OrgID, Service: in.Service, Weekday: in.Weekday, StartTime: in.StartTime, EndTime: in.EndTime, UserID: in.UserID,
+				PersonID: in.PersonID, Name: in.Name, ValidFrom: in.ValidFrom, ValidTo: in.ValidTo, Note: in.Note}
+			return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "duty_slot", EntityID: strconv.FormatInt(id, 10),
+				Detail: newS.fields()})
+		}
+		res, err := tx.Exec(ctx, `UPDATE duty_slots SET org_id = ?, service = ?, weekday = ?, start_time = ?, end_time = ?, user_id = ?, person_id = ?,
+			name = ?, valid_from = ?, valid_to = ?, note = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+			in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, nullID(in.UserID), nullID(in.PersonID), in.Name, in.ValidFrom,
+			in.ValidTo, in.Note, now, in.ID, in.Version)
+		if err != nil {
+			return fmt.Errorf("update duty slot: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.Conflict, "err.version_conflict")
+		}
+		newS := *old
+		newS.OrgID, newS.Service, newS.Weekday, newS.StartTime, newS.EndTime = in.OrgID, in.Service, in.Weekday, in.StartTime, in.EndTime
+		newS.UserID, newS.PersonID, newS.Name, newS.ValidFrom, newS.ValidTo, newS.Note = in.UserID, in.PersonID, in.Name, in.ValidFrom, in.ValidTo, in.Note
+		changes := audit.Changes(old.fields(), newS.fields())
+		if len(changes) == 0 {
+			return nil
+		}
+		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionUpdate, Entity: "duty_slot", EntityID: strconv.FormatInt(id, 10), Detail: changes})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Slot(ctx, a, id)
+}
+
+// DeleteSlot removes a duty slot; shifts logged against it keep their
+// hours (their slot is cleared).
+func (s *Service) DeleteSlot(ctx context.Context, a *auth.Actor, id int64) error {
+	if !maySetDuty(a) {
+		return errForbidden
+	}
+	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
+		old, err := s.slot(ctx, tx.Raw(), a, id)
+		if err != nil {
+			return err
+		}
+		if a != nil && !a.Scope().Contains(old.orgPath) {
+			return errForbidden
+		}
+		if _, err := tx.Exec(ctx, `UPDATE duty_log SET slot_id = NULL WHERE slot_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM duty_slots WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("delete duty slot: %w", err)
+		}
+		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: "delete", Entity: "duty_slot", EntityID: strconv.FormatInt(id, 10), Detail: old.fields()})
+	})
+}
+
+// DutyInput is a shift served.
+type DutyInput struct {
+	// SlotID, when given, supplies the unit, service, who and length
+	// (each may still be given to record a stand-in or a shorter shift).
+	SlotID  int64
+	OrgID   int64
+	Service DutyService
+	// Date defaults to today; not in the future.
+	Date     string
+	UserID   int64
+	PersonID int64
+	Name     string
+	Minutes  int
+	Note     string
+}
+
+// DutyEntry is a logged shift.
+type DutyEntry struct {
+	ID        int64
+	OrgID     int64
+	OrgName   string
+	SlotID    int64
+	Service   DutyService
+	Date      string
+	UserID    int64
+	PersonID  int64
+	Name      string // as shown
+	Minutes   int
+	Note      string
+	CreatedBy string
+	CreatedAt string
+}
+
+// mayLogDuty: staff who take cases or configure rosters record shifts;
+// a liaison does not.
+func mayLogDuty(a *auth.Actor) bool {
+	return a == nil || (!isLiaison(a) && (a.Can(auth.CaseConfig) || a.Can(auth.CaseIntake)))
+}
+
+// LogDuty records a shift served.
+func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*DutyEntry, error) {
+	if !mayLogDuty(a) {
+		return nil, errForbidden
+	}
+	f := map[string]string{}
+	if strings.TrimSpace(in.Date) == "" {
+		in.Date = s.Today()
+	}
+	if d, ok := parseDate(in.Date); !ok {
+		f["date"] = "err.date_invalid"
+	} else if in.Date = d; d > s.Today() {
+		f["date"] = "err.date_future"
+	}
+	in.Note = strings.TrimSpace(in.Note)
+	if tooLong(in.Note, 500) {
+		f["note"] = "err.too_long"
+	}
+	var id int64
+	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
+		if in.SlotID != 0 {
+			sl, err := s.slot(ctx, tx.Raw(), a, in.SlotID)
+			if err != nil {
+				return err
+			}
+			if in.OrgID == 0 {
+				in.OrgID = sl.OrgID
+			}
+			if in.Service == "" {
+				in.Service = sl.Service
+			}
+			if in.UserID == 0 && in.PersonID == 0 && strings.TrimSpace(in.Name) == "" {
+				in.UserID, in.PersonID = sl.UserID, sl.PersonID
+				if in.UserID == 0 && in.PersonID == 0 {
+					in.Name = sl.Name
+				}
+			}
+			if in.Minutes == 0 {
+				in.Minutes = sl.Minutes()
+			}
+		}
+		if !in.Service.Valid() {
+			f["service"] = "err.required"
+		}
+		if in.Minutes < 1 || in.Minutes > 24*60 {
+			f["minutes"] = "err.minutes_invalid"
+		}
+		if k, err := checkDutyOrg(ctx, tx, a, in.OrgID); err != nil {
+			return err
+		} else if k != "" {
+			f["org_id"] = k
+		}
+		if err := checkWho(ctx, tx, a, in.UserID, in.PersonID, &in.Name, f); err != nil {
+			return err
+		}
+		if len(f) > 0 {
+			return errs.InvalidFields(f)
+		}
+		var err error
+		id, err = tx.InsertID(ctx, `INSERT INTO duty_log (org_id, slot_id, service, date, user_id, person_id, name, minutes, note, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.OrgID, nullID(in.SlotID), string(in.Service), in.Date, nullID(in.UserID), nullID(in.PersonID),
+			in.Name, in.Minutes, in.Note, nullID(uidOf(a)), db.FormatTime(s.Now()))
+		if err != nil {
+			return fmt.Errorf("insert duty log: %w", err)
+		}
+		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "duty_log", EntityID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"org_id": in.OrgID, "slot_id": in.SlotID, "service": in.Service, "date": in.Date, "user_id": in.UserID,
+				"person_id": in.PersonID, "name": in.Name, "minutes": in.Minutes}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	list, _, err := s.DutyLog(ctx, a, DutyFilter{ID: id, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, errs.ErrNotFound
+	}
+	return list[0], nil
+}
+
+// dutyScope limits duty log entries (alias l): the actor's subtree; a
+// liaison sees only their own shifts.
+func dutyScope(a *auth.Actor, l string) (string, []any) {
+	if a == nil {
+		return "1 = 1", nil
+	}
+	if isLiaison(a) {
+		return l + ".user_id = ?", []any{a.UserID}
+	}
+	lo, hi := a.Scope().PathRange()
+	return orgRange(l + ".org_id"), []any{lo, hi}
+}
+
+// DutyFilter selects logged shifts.
+type DutyFilter struct {
+	ID       int64
+	OrgID    int64 // a unit's subtree
+	Service  DutyService
+	Year     int
+	UserID   int64
+	PersonID int64
+	Limit    int
+	Offset   int
+}
+
+func yearRange(y int) (string, string) {
+	return fmt.Sprintf("%04d-01-01", y), fmt.Sprintf("%04d-12-31", y)
+}
+
+// DutyLog lists logged shifts in scope, newest first, and their total.
+func (s *Service) DutyLog(ctx context.Context, a *auth.Actor, f DutyFilter) ([]*DutyEntry, int, error) {
+	cond, args := dutyScope(a, "l")
+	conds := []string{cond}
+	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
+	if f.ID != 0 {
+		add("l.id = ?", f.ID)
+	}
+	if f.OrgID != 0 {
+		add(`l.org_id IN (SELECT c.id FROM org_units c, org_units u WHERE u.id = ? AND c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0')`, f.OrgID)
+	}
+	if f.Service != "" {
+		add("l.service = ?", string(f.Service))
+	}
+	if f.Year != 0 {
+		lo, hi := yearRange(f.Year)
+		add("l.date >= ? AND l.date <= ?", lo, hi)
+	}
+	if f.UserID != 0 {
+		add("l.user_id = ?", f.UserID)
+	}
+	if f.PersonID != 0 {
+		add("l.person_id = ?", f.PersonID)
+	}
+	where := " WHERE " + strings.Join(conds, " AND ")
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM duty_log l`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count duty log: %w", err)
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	rows, err := s.DB.Query(ctx, `SELECT l.id, l.org_id, o.name, COALESCE(l.slot_id, 0), l.service, l.date, COALESCE(l.user_id, 0), COALESCE(l.person_id, 0),
+		l.name, COALESCE(p.name, ''), COALESCE(u.display_name, ''), COALESCE(u.username, ''), l.minutes, l.note, COALESCE(cu.username, ''), l.created_at
+		FROM duty_log l JOIN org_units o ON o.id = l.org_id LEFT JOIN persons p ON p.id = l.person_id LEFT JOIN users u ON u.id = l.user_id
+		LEFT JOIN users cu ON cu.id = l.created_by`+where+` ORDER BY l.date DESC, l.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("duty log: %w", err)
+	}
+	defer rows.Close()
+	var out []*DutyEntry
+	for rows.Next() {
+		var e DutyEntry
+		var service, pn, dn, un string
+		if err := rows.Scan(&e.ID, &e.OrgID, &e.OrgName, &e.SlotID, &service, &e.Date, &e.UserID, &e.PersonID, &e.Name, &pn, &dn, &un, &e.Minutes,
+			&e.Note, &e.CreatedBy, &e.CreatedAt); err != nil {
+			return nil, 0, err
+		}
+		e.Service = DutyService(service)
+		switch {
+		case e.PersonID != 0:
+			e.Name = pn
+		case e.UserID != 0:
+			e.Name = userName(dn, un)
+		}
+		out = append(out, &e)
+	}
+	return out, total, rows.Err()
+}
+
+// Hours is the time one person served on duty in a year.
+type Hours struct {
+	PersonID int64 // a registered volunteer, or
+	UserID   int64 // an account, or neither (only a name)
+	Name     string
+	Minutes  int
+	Shifts   int
+}
+
+// Hours totals the shifts served in a year in the actor's scope, per
+// person, the most first.
+func (s *Service) Hours(ctx context.Context, a *auth.Actor, year int) ([]Hours, error) {
+	cond, args := dutyScope(a, "l")
+	lo, hi := yearRange(year)
+	rows, err := s.DB.Query(ctx, `SELECT g.pid, g.uid, g.nm, g.mins, g.n, COALESCE(p.name, ''), COALESCE(u.display_name, ''), COALESCE(u.username, '')
+		FROM (SELECT COALESCE(l.person_id, 0) AS pid, COALESCE(l.user_id, 0) AS uid,
+			CASE WHEN l.person_id IS NULL AND l.user_id IS NULL THEN l.name ELSE '' END AS nm, SUM(l.minutes) AS mins, COUNT(*) AS n
+			FROM duty_log l WHERE `+cond+` AND l.date >= ? AND l.date <= ? GROUP BY 1, 2, 3) g
+		LEFT JOIN persons p ON p.id = g.pid LEFT JOIN users u ON u.id = g.uid
+		ORDER BY g.mins DESC, g.pid, g.uid, g.nm`, append(args, lo, hi)...)
+	if err != nil {
+		return nil, fmt.Errorf("duty hours: %w", err)
+	}
+	defer rows.Close()
+	var out []Hours
+	for rows.Next() {
+		var h Hours
+		var pn, dn, un string
+		if err := rows.Scan(&h.PersonID, &h.UserID, &h.Name, &h.Minutes, &h.Shifts, &pn, &dn, &un); err != nil {
+			return nil, err
+		}
+		switch {
+		case h.PersonID != 0:
+			h.Name = pn
+		case h.UserID != 0:
+			h.Name = userName(dn, un)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
