@@ -18,6 +18,7 @@ import (
 	"shiliu/internal/config"
 	"shiliu/internal/db"
 	"shiliu/internal/org"
+	"shiliu/internal/pairing"
 	"shiliu/internal/people"
 	"shiliu/internal/secret"
 	"shiliu/internal/web"
@@ -36,7 +37,9 @@ type App struct {
 	// Keys encrypt ID numbers and phones; People is the registry.
 	Keys   *secret.Keys
 	People *people.Service
-	Web    *web.Server
+	// Pairing is pairing assistance, befriending contacts and duty rosters.
+	Pairing *pairing.Service
+	Web     *web.Server
 
 	srv *http.Server
 	ln  net.Listener
@@ -68,8 +71,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		d.Close()
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: log, DB: d, Auth: auth.NewService(d), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys)}
-	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Log: log, Version: Version, DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies()})
+	a := &App{Cfg: cfg, Log: log, DB: d, Auth: auth.NewService(d), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys),
+		Pairing: pairing.New(d, cfg.DataDir)}
+	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Log: log, Version: Version, DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()
 		return nil, err

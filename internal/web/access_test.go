@@ -37,7 +37,7 @@ import (
 )
 
 // objectKinds are the values of Route.Object the matrix can fill {id} with.
-var objectKinds = map[string]bool{"org": true, "user": true, "token": true, "person": true, "household": true}
+var objectKinds = map[string]bool{"org": true, "user": true, "token": true, "person": true, "household": true, "pairing": true, "visit": true, "slot": true}
 
 // extraParams are path parameters other than {id}, with the value used.
 var extraParams = map[string]string{"year": "2024"}
@@ -63,6 +63,7 @@ var permDomains = map[string]string{
 	"/api/v1/org-units": "org.", "/api/v1/users": "user.", "/api/v1/audit": "audit.",
 	"/persons": "person.", "/households": "person.", "/quality": "person.",
 	"/api/v1/persons": "person.", "/api/v1/households": "person.",
+	"/pairings": "pairing.", "/visits": "pairing.", "/contacts": "pairing.", "/duty": "case.",
 }
 
 // endsSession are routes after which the actor's session is gone; the
@@ -119,7 +120,7 @@ func checkRoute(rt web.Route) []string {
 		case name == "id":
 			hasID = true
 			if !objectKinds[rt.Object] {
-				bad = append(bad, fmt.Sprintf("{id} names an object the matrix does not know (Object %q; known: org, user, token, person, household)", rt.Object))
+				bad = append(bad, fmt.Sprintf("{id} names an object the matrix does not know (Object %q; known: org, user, token, person, household, pairing, visit, slot)", rt.Object))
 			}
 		default:
 			if _, ok := extraParams[name]; !ok {
@@ -255,7 +256,10 @@ type matrix struct {
 	anonUser *auth.User
 	// liaisonID is a liaison account in A, the target of assignments.
 	liaisonID int64
-	seq       int
+	// perRole makes the slot objects afresh for each role (a delete
+	// removes the own one).
+	perRole func() map[string]target
+	seq     int
 }
 
 // places lists the positions tried for an object kind.
@@ -265,8 +269,10 @@ func places(object string) []string {
 		return []string{""}
 	case "token": // a token belongs to a user, nothing stands below it
 		return []string{"own", "sibling", "parent"}
-	case "person", "household": // they live in committees, never above
+	case "person", "household", "pairing", "visit": // they live in committees, never above
 		return []string{"own", "child", "sibling"}
+	case "slot": // rosters belong to committees and subdistricts
+		return []string{"own", "sibling"}
 	}
 	return []string{"own", "child", "sibling", "parent"}
 }
@@ -409,6 +415,32 @@ var matrixBodies = map[string]bodyFunc{
 	"POST /api/v1/persons/{id}/reveal": func(bodyCtx) (string, io.Reader) {
 		return jsonBody(`{"field":"phone","reason":"access matrix"}`)
 	},
+	"POST /pairings": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"target_person_id": {strconv.FormatInt(c.m.objects["person"]["own"].id, 10)}, "helper_kind": {"partner"},
+			"helper_name": {fmt.Sprintf("共建单位%d", c.seq)}, "cadence_days": {"30"}})
+	},
+	"POST /pairings/{id}": func(c bodyCtx) (string, io.Reader) {
+		p := c.m.pairingNow(c.id)
+		return form(url.Values{"helper_kind": {string(p.HelperKind)}, "helper_name": {p.HelperName}, "target_person_id": {strconv.FormatInt(p.TargetPersonID, 10)},
+			"start_date": {p.StartDate}, "cadence_days": {strconv.Itoa(p.CadenceDays)}, "agreement": {fmt.Sprintf("matrix %d", c.seq)}, "version": {strconv.Itoa(p.Version)}})
+	},
+	// No reason: refused (422), so the pairing stays active for the
+	// requests after it.
+	"POST /pairings/{id}/end": func(bodyCtx) (string, io.Reader) { return form(url.Values{"reason": {""}}) },
+	"POST /pairings/{id}/visits": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"help": {fmt.Sprintf("走访%d", c.seq)}})
+	},
+	"POST /contacts": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"person_id": {strconv.FormatInt(c.m.objects["person"]["own"].id, 10)}, "mode": {"visit"}, "topic": {"matrix"}})
+	},
+	"POST /duty/slots": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"org_id": {strconv.FormatInt(c.m.A.ID, 10)}, "service": {"hotline"}, "weekday": {"2"}, "start_time": {"09:00"},
+			"end_time": {"11:30"}, "name": {fmt.Sprintf("值班%d", c.seq)}})
+	},
+	"POST /duty/slots/{id}/delete": noBody,
+	"POST /duty/log": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"service": {"hotline"}, "name": {"值班员"}, "minutes": {"60"}})
+	},
 	"POST /api/v1/users": func(c bodyCtx) (string, io.Reader) {
 		return jsonBody(fmt.Sprintf(`{"username":"api%d","display_name":"接口用户","role":"liaison","org_id":%d}`, c.seq, c.m.A.ID))
 	},
@@ -463,6 +495,14 @@ func TestAccessMatrix(t *testing.T) {
 		hOwn := e.household("A-001", e.A, nil, pOwn)
 		hChild := e.household("A-002", e.A, e.G, pChild)
 		hSibling := e.household("B-001", e.B, nil, pSibling)
+		prOwn, vOwn := e.pairingFor(pOwn, "本居委共建")
+		prChild, vChild := e.pairingFor(pChild, "楼组共建")
+		prSibling, vSibling := e.pairingFor(pSibling, "乙居委共建单位")
+		slSibling := e.slotAt(e.B, "乙居委值班员")
+		// Deleting a slot removes it: each role gets a fresh own slot.
+		m.perRole = func() map[string]target {
+			return map[string]target{"own": {e.slotAt(e.A, "甲居委值班员").ID, ""}, "sibling": {slSibling.ID, slSibling.Name}}
+		}
 		tokSibling, _ := e.token(tSibling, "sibling-token")
 		tokParent, _ := e.token(tParent, "parent-token")
 		m.objects = map[string]map[string]target{
@@ -472,6 +512,8 @@ func TestAccessMatrix(t *testing.T) {
 			"token":     {"sibling": {tokSibling, "sibling-token"}, "parent": {tokParent, "parent-token"}},
 			"person":    {"own": {pOwn.ID, ""}, "child": {pChild.ID, ""}, "sibling": {pSibling.ID, pSibling.Name}},
 			"household": {"own": {hOwn.ID, ""}, "child": {hChild.ID, ""}, "sibling": {hSibling.ID, hSibling.Code}},
+			"pairing":   {"own": {prOwn.ID, ""}, "child": {prChild.ID, ""}, "sibling": {prSibling.ID, prSibling.HelperName}},
+			"visit":     {"own": {vOwn.ID, ""}, "child": {vChild.ID, ""}, "sibling": {vSibling.ID, ""}},
 		}
 
 		cases := 0
@@ -507,6 +549,9 @@ func (m *matrix) runRole(t *testing.T, routes []web.Route, role auth.Role, actor
 	objects := map[string]map[string]target{}
 	for k, v := range m.objects {
 		objects[k] = v
+	}
+	if m.perRole != nil {
+		objects["slot"] = m.perRole()
 	}
 	if actor == nil {
 		viaCookie = e.noCookies()

@@ -126,6 +126,8 @@ func dynamicKeys() map[string][]string {
 		"tag":     tagKeys(),
 		"event":   {"created", "imported", "moved", "moved_out", "deceased", "returned", "household", "merged", "archived", "restored"},
 		"quality": {"duplicates", "no_household", "committee_gone", "over_stay", "permit_expired", "permit_expiring"},
+		"mode":    {"visit", "phone", "meeting", "other"},
+		"helper":  {"volunteer", "liaison", "partner", "official"},
 		"persons": {"arrival_date", "expected_leave_date", "permit_expiry", "q_id", "q_last4", "q_phone", "q_pinyin", "q_name"},
 	}
 }

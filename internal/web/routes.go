@@ -94,6 +94,22 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /quality", Perm: auth.PersonEdit, h: s.quality},
 		{Pattern: "POST /quality/merge", Perm: auth.PersonEdit, h: s.qualityMerge},
 
+		// Pairing assistance, befriending contacts, duty rosters.
+		{Pattern: "GET /pairings", Perm: auth.PairingView, h: s.pairingIndex},
+		{Pattern: "GET /pairings/new", Perm: auth.PairingEdit, h: s.pairingNew},
+		{Pattern: "POST /pairings", Perm: auth.PairingEdit, h: s.pairingCreate},
+		{Pattern: "GET /pairings/{id}", Perm: auth.PairingView, Object: "pairing", h: s.pairingShow},
+		{Pattern: "POST /pairings/{id}", Perm: auth.PairingEdit, Object: "pairing", h: s.pairingUpdate},
+		{Pattern: "POST /pairings/{id}/end", Perm: auth.PairingEdit, Object: "pairing", h: s.pairingEnd},
+		{Pattern: "POST /pairings/{id}/visits", Perm: auth.VisitLog, Object: "pairing", h: s.pairingVisit},
+		{Pattern: "GET /visits/{id}/photo", Perm: auth.PairingView, Object: "visit", h: s.visitPhoto},
+		{Pattern: "GET /contacts", Perm: auth.PairingView, h: s.contactIndex},
+		{Pattern: "POST /contacts", Perm: auth.VisitLog, h: s.contactCreate},
+		{Pattern: "GET /duty", Perm: auth.CaseView, h: s.dutyIndex},
+		{Pattern: "POST /duty/slots", Perm: auth.CaseConfig, h: s.dutySlotSave},
+		{Pattern: "POST /duty/slots/{id}/delete", Perm: auth.CaseConfig, Object: "slot", h: s.dutySlotDelete},
+		{Pattern: "POST /duty/log", Perm: auth.CaseHandle, h: s.dutyLog},
+
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
 

@@ -18,6 +18,7 @@ import (
 	"shiliu/internal/errs"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
+	"shiliu/internal/pairing"
 	"shiliu/internal/people"
 )
 
@@ -27,6 +28,7 @@ type Deps struct {
 	Auth    *auth.Service
 	Org     *org.Service
 	People  *people.Service
+	Pairing *pairing.Service
 	Log     *slog.Logger
 	Version string
 	// DataDir holds uploads waiting for confirmation.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"image"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,6 +25,7 @@ import (
 	"shiliu/internal/db"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
+	"shiliu/internal/pairing"
 	"shiliu/internal/people"
 	"shiliu/internal/ref"
 	"shiliu/internal/secret"
@@ -76,14 +79,15 @@ func (c *clock) Add(d time.Duration) {
 //	   ├─ 乙居委会 B (committee, A's sibling)
 //	   └─ 石榴联络组 L (liaison group)
 type env struct {
-	t      *testing.T
-	DB     *db.DB
-	Auth   *auth.Service
-	Org    *org.Service
-	People *people.Service
-	Srv    *web.Server
-	URL    string
-	Clock  *clock
+	t       *testing.T
+	DB      *db.DB
+	Auth    *auth.Service
+	Org     *org.Service
+	People  *people.Service
+	Pairing *pairing.Service
+	Srv     *web.Server
+	URL     string
+	Clock   *clock
 
 	D, S, A, B, G, L *org.Unit
 	// root sees the whole tree, for looking records up in tests.
@@ -108,7 +112,9 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	}
 	e.People = people.New(d, keys)
 	e.People.Now = e.Clock.Now
-	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Log: log, Version: "test", DataDir: t.TempDir()})
+	e.Pairing = pairing.New(d, t.TempDir())
+	e.Pairing.Now = e.Clock.Now
+	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Pairing: e.Pairing, Log: log, Version: "test", DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -216,6 +222,47 @@ func (e *env) household(code string, c, bg *org.Unit, members ...*people.Person)
 		}
 	}
 	return h
+}
+
+// pairingFor creates a pairing helping person p, with one visit that has
+// a photo, and returns the pairing and the visit.
+func (e *env) pairingFor(p *people.Person, helper string) (*pairing.Pairing, *pairing.Visit) {
+	e.t.Helper()
+	ctx := context.Background()
+	pr, err := e.Pairing.Create(ctx, nil, pairing.Input{HelperKind: pairing.HelperPartner, HelperName: helper, TargetPersonID: p.ID, CadenceDays: 30})
+	if err != nil {
+		e.t.Fatalf("create pairing: %v", err)
+	}
+	var png bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	if err := pngEncode(&png, img); err != nil {
+		e.t.Fatal(err)
+	}
+	v, err := e.Pairing.LogVisit(ctx, nil, pr.ID, pairing.VisitInput{Help: "送米油", VisitorName: "测试", Photo: &pairing.Photo{Data: png.Bytes(), Filename: "visit.png"}})
+	if err != nil {
+		e.t.Fatalf("log visit: %v", err)
+	}
+	return pr, v
+}
+
+// slotAt creates a hotline duty slot at unit u.
+func (e *env) slotAt(u *org.Unit, name string) *pairing.Slot {
+	e.t.Helper()
+	sl, err := e.Pairing.SetSlot(context.Background(), nil, pairing.SlotInput{OrgID: u.ID, Service: pairing.Hotline, Weekday: 2, StartTime: "09:00", EndTime: "11:30", Name: name})
+	if err != nil {
+		e.t.Fatalf("create slot: %v", err)
+	}
+	return sl
+}
+
+// pairingNow reads a pairing as it is now.
+func (e *env) pairingNow(id int64) *pairing.Pairing {
+	e.t.Helper()
+	p, err := e.Pairing.Get(context.Background(), nil, id)
+	if err != nil {
+		e.t.Fatalf("get pairing %d: %v", id, err)
+	}
+	return p
 }
 
 // personNow reads a person as they are now.
@@ -436,3 +483,5 @@ func (c *client) cookie(name string) string {
 	}
 	return ""
 }
+
+var pngEncode = png.Encode

@@ -64,7 +64,8 @@ func loadViews(cat *i18n.Catalog) (*views, error) {
 			}
 			return m
 		},
-		"num": fmtNum,
+		"num":   fmtNum,
+		"hours": func(minutes int) float64 { return float64(minutes) / 60 },
 	}
 	shared, err := fs.Glob(templateFS, "templates/partials/*.html")
 	if err != nil {
@@ -172,6 +173,9 @@ var navItems = []struct {
 	{"nav.persons", "/persons", "person", auth.PersonView},
 	{"nav.households", "/households", "home2", auth.PersonView},
 	{"nav.quality", "/quality", "check", auth.PersonEdit},
+	{"nav.pairings", "/pairings", "hands", auth.PairingView},
+	{"nav.contacts", "/contacts", "chat", auth.PairingView},
+	{"nav.duty", "/duty", "clock", auth.CaseView},
 	{"nav.org", "/org", "tree", auth.OrgView},
 	{"nav.users", "/users", "users", auth.UserView},
 	{"nav.audit", "/audit", "log", auth.AuditView},
