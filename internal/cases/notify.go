@@ -1,0 +1,274 @@
+package cases
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"shiliu/internal/auth"
+	"shiliu/internal/db"
+)
+
+// Notifier sends notices outside the application (a webhook, email). It
+// is called after the change is committed, in the background; an error is
+// logged and changes nothing (the in-app notifications are already
+// written).
+type Notifier interface {
+	Notify(ctx context.Context, m Message) error
+}
+
+// Message is a notice as a Notifier sends it.
+type Message struct {
+	Kind     string `json:"kind"`
+	CaseID   int64  `json:"case_id"`
+	Code     string `json:"code"`
+	CaseKind string `json:"case_kind"`
+	OrgName  string `json:"org"`
+	Title    string `json:"title"`
+	Body     string `json:"body,omitempty"`
+	// Emergencies: when (UTC), where and who.
+	OccurredAt     string `json:"occurred_at,omitempty"`
+	Place          string `json:"place,omitempty"`
+	PeopleInvolved string `json:"people_involved,omitempty"`
+	// Recipients are the usernames notified in the application.
+	Recipients []string `json:"recipients"`
+	At         string   `json:"at"`
+}
+
+// Webhook posts each message as JSON to a URL (a WeCom/DingTalk relay, an
+// SMS gateway, a mail bridge). With a Secret, the body's HMAC-SHA256 is
+// sent in the X-Shiliu-Signature header ("sha256=<hex>").
+type Webhook struct {
+	URL    string
+	Secret string
+	Client *http.Client
+}
+
+// NewWebhook returns a webhook notifier with a 5-second timeout.
+func NewWebhook(url, secret string) *Webhook {
+	return &Webhook{URL: url, Secret: secret, Client: &http.Client{Timeout: 5 * time.Second}}
+}
+
+// Notify posts m.
+func (w *Webhook) Notify(ctx context.Context, m Message) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("webhook: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("User-Agent", "shiliu")
+	if w.Secret != "" {
+		mac := hmac.New(sha256.New, []byte(w.Secret))
+		mac.Write(body)
+		req.Header.Set("X-Shiliu-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	}
+	client := w.Client
+	if client == nil {
+		client = &http.Client{Timeout: 5 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("webhook: %w", err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("webhook: %s answered %s", w.URL, resp.Status)
+	}
+	return nil
+}
+
+// send hands committed notices to the Notifier in the background.
+func (s *Service) send(ns []Message) {
+	if s.Notifier == nil {
+		return
+	}
+	for _, m := range ns {
+		if len(m.Recipients) == 0 && m.Kind != NotifyEmergency {
+			continue
+		}
+		s.pending.Add(1)
+		go func() {
+			defer s.pending.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := s.Notifier.Notify(ctx, m); err != nil && s.Log != nil {
+				s.Log.Warn("notice not sent", "kind", m.Kind, "case", m.Code, "err", err)
+			}
+		}()
+	}
+}
+
+// title is a notification's title: the case's code and the start of its
+// summary.
+func title(c *Case) string {
+	sum := strings.Join(strings.Fields(c.Summary), " ")
+	if r := []rune(sum); len(r) > 40 {
+		sum = string(r[:40]) + "…"
+	}
+	return c.Code + " " + sum
+}
+
+// notify writes in-app notifications of a case to users (but not to the
+// actor who caused them) and returns the message for the Notifier.
+func (s *Service) notify(ctx context.Context, tx *db.Tx, a *auth.Actor, users []int64, kind string, c *Case, body string) (Message, error) {
+	m := Message{Kind: kind, CaseID: c.ID, Code: c.Code, CaseKind: string(c.Kind), OrgName: c.OrgName, Title: title(c), Body: body, At: formatTime(s.Now())}
+	if c.Kind == Emergency {
+		m.OccurredAt, m.Place, m.PeopleInvolved = c.OccurredAt, c.Place, c.PeopleInvolved
+	}
+	seen := map[int64]bool{userID(a): true}
+	for _, u := range users {
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		var name string
+		if err := tx.QueryRow(ctx, `SELECT username FROM users WHERE id = ?`, u).Scan(&name); err != nil {
+			return m, fmt.Errorf("notify user %d: %w", u, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, kind, case_id, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			u, kind, c.ID, m.Title, body, m.At); err != nil {
+			return m, fmt.Errorf("notification: %w", err)
+		}
+		m.Recipients = append(m.Recipients, name)
+	}
+	return m, nil
+}
+
+// unitUsers returns the active users attached to a unit (not its subtree)
+// with one of the roles.
+func (s *Service) unitUsers(ctx context.Context, tx *db.Tx, orgID int64, roles ...auth.Role) ([]int64, error) {
+	return s.usersIn(ctx, tx, []int64{orgID}, roles...)
+}
+
+func (s *Service) usersIn(ctx context.Context, tx *db.Tx, orgIDs []int64, roles ...auth.Role) ([]int64, error) {
+	if len(orgIDs) == 0 || len(roles) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(orgIDs)+len(roles))
+	for _, id := range orgIDs {
+		args = append(args, id)
+	}
+	for _, r := range roles {
+		args = append(args, string(r))
+	}
+	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE org_id IN (`+db.Placeholders(len(orgIDs))+`) AND role IN (`+db.Placeholders(len(roles))+`)
+		AND disabled = 0 ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// pathIDs returns the unit ids of a materialised path, root first.
+func pathIDs(path string) []int64 {
+	var out []int64
+	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// notifyEmergency tells the leaders and subdistrict admins of an
+// emergency's subdistrict: the active users of role leader or street_admin
+// attached to the subdistrict that contains the case's unit, or to a unit
+// between it and the case's unit (a committee's own leader). They are the
+// ones whose scope holds the case. A case of a unit above any subdistrict
+// tells that unit's leaders and admins.
+func (s *Service) notifyEmergency(ctx context.Context, tx *db.Tx, caseID int64, kind, body string) (Message, error) {
+	c, err := s.get(ctx, tx.Raw(), nil, caseID)
+	if err != nil {
+		return Message{}, err
+	}
+	chain := pathIDs(c.orgPath)
+	units := []int64{c.OrgID}
+	for i, id := range chain {
+		var k string
+		if err := tx.QueryRow(ctx, `SELECT kind FROM org_units WHERE id = ?`, id).Scan(&k); err != nil {
+			return Message{}, err
+		}
+		if k == "subdistrict" {
+			units = chain[i:]
+			break
+		}
+	}
+	users, err := s.usersIn(ctx, tx, units, auth.Leader, auth.StreetAdmin)
+	if err != nil {
+		return Message{}, err
+	}
+	return s.notify(ctx, tx, nil, users, kind, c, body)
+}
+
+// Notifications returns the actor's notifications, newest first (at most
+// 200), only the unread ones when asked.
+func (s *Service) Notifications(ctx context.Context, a *auth.Actor, unreadOnly bool) ([]Notification, error) {
+	q := `SELECT id, user_id, kind, COALESCE(case_id, 0), title, body, created_at, read_at FROM notifications WHERE user_id = ?`
+	if unreadOnly {
+		q += ` AND read_at = ''`
+	}
+	rows, err := s.DB.Query(ctx, q+` ORDER BY id DESC LIMIT 200`, userID(a))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		if err := rows.Scan(&n.ID, &n.UserID, &n.Kind, &n.CaseID, &n.Title, &n.Body, &n.CreatedAt, &n.ReadAt); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// UnreadCount is the number of the actor's unread notifications, for the
+// bell in the navigation.
+func (s *Service) UnreadCount(ctx context.Context, a *auth.Actor) (int, error) {
+	var n int
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at = ''`, userID(a)).Scan(&n)
+	return n, err
+}
+
+// MarkRead marks the actor's notifications read: the given ones, or all
+// when none is given. Other users' notifications are left alone.
+func (s *Service) MarkRead(ctx context.Context, a *auth.Actor, ids ...int64) (int, error) {
+	q := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at = ''`
+	args := []any{formatTime(s.Now()), userID(a)}
+	if len(ids) > 0 {
+		q += ` AND id IN (` + db.Placeholders(len(ids)) + `)`
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	res, err := s.DB.Exec(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

@@ -1,0 +1,646 @@
+package cases
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"shiliu/internal/audit"
+	"shiliu/internal/auth"
+	"shiliu/internal/db"
+	"shiliu/internal/errs"
+	"shiliu/internal/people"
+	"shiliu/internal/ref"
+	"shiliu/internal/secret"
+)
+
+// Associated data and index purpose of the sealed callback phone.
+const (
+	adPhone      = "cases.callback_phone"
+	purposePhone = "case_phone"
+)
+
+// Service is the case desk.
+type Service struct {
+	DB   *db.DB
+	Keys *secret.Keys
+	// People finds registered callers within the actor's scope.
+	People *people.Service
+	// Cal gives the working-day calendar in force:
+	// FromSource(workdaySource.Calendar) in the application; New sets a
+	// weekday-only calendar.
+	Cal func(ctx context.Context) (Calendar, error)
+	// DataDir holds attachments, under attachments/<yyyy>/.
+	DataDir string
+	// Notifier, when set, also sends emergency and escalation notices
+	// outside the application (webhook, email). Failures are logged.
+	Notifier Notifier
+	Log      *slog.Logger
+	// Now is the clock (tests move it).
+	Now func() time.Time
+	// EscalateEvery is how many more working days past its resolve
+	// deadline an open case waits before it goes up a further level.
+	EscalateEvery int
+
+	pending sync.WaitGroup
+}
+
+// New returns the case service with a weekday-only calendar; set Cal to the
+// holiday calendar.
+func New(d *db.DB, keys *secret.Keys, dataDir string) *Service {
+	return &Service{DB: d, Keys: keys, People: people.New(d, keys), Cal: Weekdays(WeekdayCalendar{}), DataDir: dataDir,
+		Log: slog.Default(), Now: time.Now, EscalateEvery: 5}
+}
+
+// Wait blocks until notices handed to the Notifier have been sent (or
+// have failed). Call it on shutdown.
+func (s *Service) Wait() { s.pending.Wait() }
+
+func (s *Service) calendar(ctx context.Context) (Calendar, error) {
+	if s.Cal == nil {
+		return WeekdayCalendar{}, nil
+	}
+	c, err := s.Cal(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("working-day calendar: %w", err)
+	}
+	return c, nil
+}
+
+// inSubtree is the SQL condition "column names a unit inside [lo, hi)".
+func inSubtree(col string) string {
+	return col + " IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
+}
+
+// scope returns the SQL condition (on alias c, a cases row) that limits
+// cases to what the actor may see, and its arguments:
+//
+//   - no actor (the command line, the escalation job): everything;
+//   - a liaison: the cases they took in or that are assigned to them;
+//   - staff with CaseView (street admin and staff, committee staff): cases
+//     whose responsible unit or assigned unit lies in their subtree, and
+//     cases assigned to them by name;
+//   - a leader (EmergencyView without CaseView): the emergencies whose
+//     responsible unit lies in their subtree, without names (see redact);
+//   - anyone else (the IT roles): nothing.
+func scope(a *auth.Actor) (string, []any) {
+	if a == nil {
+		return "1 = 1", nil
+	}
+	lo, hi := a.Scope().PathRange()
+	switch {
+	case a.Can(auth.CaseView) && a.Scope().LiaisonUserID != 0:
+		return "(c.created_by = ? OR c.assignee_user_id = ?)", []any{a.UserID, a.UserID}
+	case a.Can(auth.CaseView):
+		return "(" + inSubtree("c.org_id") + " OR " + inSubtree("c.assignee_org_id") + " OR c.assignee_user_id = ?)", []any{lo, hi, lo, hi, a.UserID}
+	case a.Can(auth.EmergencyView):
+		return "(c.kind = 'emergency' AND " + inSubtree("c.org_id") + ")", []any{lo, hi}
+	}
+	return "1 = 0", nil
+}
+
+// redact blanks the names of callers for actors who see cases only as
+// emergencies (leaders: figures, not names).
+func redact(a *auth.Actor, c *Case) {
+	if a != nil && !a.Can(auth.CaseView) {
+		c.PersonName, c.CallerName = "", ""
+	}
+}
+
+// routeRange is the part of the tree an actor may route and assign cases
+// to: their subtree, or for a liaison the unit their liaison group stands
+// under (the committees they serve).
+func routeRange(a *auth.Actor) (lo, hi string) {
+	sc := a.Scope()
+	if sc.LiaisonUserID != 0 {
+		if i := strings.LastIndexByte(strings.TrimSuffix(sc.Path, "/"), '/'); i > 0 {
+			sc.Path = sc.Path[:i+1]
+		}
+	}
+	return sc.PathRange()
+}
+
+const caseCols = `c.id, c.code, c.org_id, o.name, o.path, c.routed_by, c.channel, c.kind, c.urgency, c.status,
+	COALESCE(c.person_id, 0), COALESCE(p.name, ''), c.caller_name, c.phone_masked, c.address, c.summary,
+	COALESCE(c.assignee_user_id, 0), COALESCE(NULLIF(au.display_name, ''), au.username, ''), COALESCE(c.assignee_org_id, 0), COALESCE(ao.name, ''),
+	COALESCE(ao.path, o.path), c.partner, c.respond_due, c.resolve_due, c.responded_at, c.closed_at, c.resolution, c.result, c.satisfaction,
+	c.followed_up_at, c.escalation_level, COALESCE(c.escalated_org_id, 0), COALESCE(eo.name, ''), c.escalated_at,
+	c.occurred_at, c.place, c.people_involved, c.first_report, c.closing_report,
+	COALESCE(c.created_by, 0), COALESCE(NULLIF(cu.display_name, ''), cu.username, ''), c.version, c.created_at, c.updated_at`
+
+const caseFrom = ` FROM cases c JOIN org_units o ON o.id = c.org_id LEFT JOIN persons p ON p.id = c.person_id
+	LEFT JOIN users au ON au.id = c.assignee_user_id LEFT JOIN org_units ao ON ao.id = c.assignee_org_id
+	LEFT JOIN org_units eo ON eo.id = c.escalated_org_id LEFT JOIN users cu ON cu.id = c.created_by`
+
+func scanCase(sc interface{ Scan(...any) error }) (*Case, error) {
+	var c Case
+	var routed, channel, kind, urgency, status, result string
+	err := sc.Scan(&c.ID, &c.Code, &c.OrgID, &c.OrgName, &c.orgPath, &routed, &channel, &kind, &urgency, &status,
+		&c.PersonID, &c.PersonName, &c.CallerName, &c.PhoneMasked, &c.Address, &c.Summary,
+		&c.AssigneeUserID, &c.AssigneeName, &c.AssigneeOrgID, &c.AssigneeOrgName,
+		&c.workOrgPath, &c.Partner, &c.RespondDue, &c.ResolveDue, &c.RespondedAt, &c.ClosedAt, &c.Resolution, &result, &c.Satisfaction,
+		&c.FollowedUpAt, &c.EscalationLevel, &c.EscalatedOrgID, &c.EscalatedOrgName, &c.EscalatedAt,
+		&c.OccurredAt, &c.Place, &c.PeopleInvolved, &c.FirstReport, &c.ClosingReport,
+		&c.CreatedBy, &c.CreatedByName, &c.Version, &c.CreatedAt, &c.UpdatedAt)
+	c.RoutedBy, c.Channel, c.Kind, c.Urgency, c.Status, c.Result = Routing(routed), Channel(channel), Kind(kind), Urgency(urgency), Status(status), Result(result)
+	return &c, err
+}
+
+// Get returns a case in the actor's scope.
+func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Case, error) {
+	return s.get(ctx, s.DB.R, a, id)
+}
+
+func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Case, error) {
+	c, err := scanCase(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+caseCols+caseFrom+` WHERE c.id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get case %d: %w", id, err)
+	}
+	if a != nil {
+		cond, args := scope(a)
+		var one int
+		err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM cases c WHERE c.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, errs.ErrOutOfScope
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	c.setLate(s.Now())
+	redact(a, c)
+	return c, nil
+}
+
+// ByCode returns the case with a code (2026-000123) in the actor's scope.
+func (s *Service) ByCode(ctx context.Context, a *auth.Actor, code string) (*Case, error) {
+	var id int64
+	err := s.DB.QueryRow(ctx, `SELECT id FROM cases WHERE code = ?`, strings.TrimSpace(code)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, a, id)
+}
+
+// IntakeInput is what an operator takes down. Either PersonID (a
+// registered person found by search) or an anonymous caller's name and/or
+// callback phone is given. OrgID, ResolveDue and the emergency fields are
+// optional; an emergency needs OccurredAt, Place, PeopleInvolved and
+// FirstReport.
+type IntakeInput struct {
+	Channel     Channel
+	Kind        Kind
+	Urgency     Urgency // "" is normal
+	PersonID    int64
+	CallerName  string
+	CallerPhone string
+	Address     string
+	Summary     string
+	// OrgID is the responsible unit when the operator knows it; otherwise
+	// the case is routed (see route).
+	OrgID int64
+	// ResolveDue overrides the kind's resolve deadline: a date (the end of
+	// that day, China time) or a date and time; it must not be past.
+	ResolveDue string
+	// Emergencies: when (China time, "2006-01-02 15:04" or a datetime-local
+	// value), where, who, and the first report.
+	OccurredAt     string
+	Place          string
+	PeopleInvolved string
+	FirstReport    string
+}
+
+// Limits of text values, in characters.
+const (
+	maxName    = 50
+	maxAddress = 200
+	maxSummary = 2000
+	maxReport  = 4000
+	maxPeople  = 500
+	maxPartner = 100
+	maxNote    = 2000
+)
+
+func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
+
+// checkedIntake is a checked IntakeInput.
+type checkedIntake struct {
+	IntakeInput
+	phone      string
+	occurredAt string
+	resolveDue time.Time
+	person     *people.Person
+}
+
+func (s *Service) validateIntake(ctx context.Context, a *auth.Actor, in IntakeInput) (*checkedIntake, error) {
+	c := &checkedIntake{IntakeInput: in}
+	f := map[string]string{}
+	trim := func(p *string) { *p = strings.TrimSpace(*p) }
+	for _, p := range []*string{&c.CallerName, &c.CallerPhone, &c.Address, &c.Summary, &c.ResolveDue, &c.OccurredAt, &c.Place, &c.PeopleInvolved, &c.FirstReport} {
+		trim(p)
+	}
+	c.CallerName = ref.NormaliseName(c.CallerName)
+	if !c.Channel.Valid() {
+		f["channel"] = "err.required"
+	}
+	if !c.Kind.Valid() {
+		f["kind"] = "err.required"
+	}
+	switch {
+	case c.Kind == Emergency:
+		c.Urgency = Urgent // always
+	case c.Urgency == "":
+		c.Urgency = Normal
+	case c.Urgency != Normal && c.Urgency != Urgent:
+		f["urgency"] = "err.invalid"
+	}
+	if c.Summary == "" {
+		f["summary"] = "err.required"
+	} else if tooLong(c.Summary, maxSummary) {
+		f["summary"] = "err.too_long"
+	}
+	if tooLong(c.CallerName, maxName) {
+		f["caller_name"] = "err.too_long"
+	}
+	if tooLong(c.Address, maxAddress) {
+		f["address"] = "err.too_long"
+	}
+	if c.CallerPhone != "" {
+		if p, ok := ref.NormalisePhone(c.CallerPhone); ok {
+			c.phone = p
+		} else {
+			f["caller_phone"] = "err.phone_invalid"
+		}
+	}
+	if c.PersonID != 0 {
+		p, err := s.People.Get(ctx, a, c.PersonID)
+		switch {
+		case errs.KindOf(err) == errs.NotFound || (err == nil && p.Status == people.Merged):
+			f["person_id"] = "err.person_unknown"
+		case err != nil:
+			return nil, err
+		default:
+			c.person = p
+		}
+	} else if c.CallerName == "" && c.CallerPhone == "" {
+		f["caller"] = "err.caller_required"
+	}
+	now := s.Now()
+	if c.ResolveDue != "" {
+		t, ok := parseDue(c.ResolveDue)
+		switch {
+		case !ok:
+			f["resolve_due"] = "err.date_invalid"
+		case t.Before(now):
+			f["resolve_due"] = "err.deadline_past"
+		default:
+			c.resolveDue = t
+		}
+	}
+	if c.Kind == Emergency {
+		for name, v := range map[string]string{"occurred_at": c.OccurredAt, "place": c.Place, "people_involved": c.PeopleInvolved, "first_report": c.FirstReport} {
+			if v == "" {
+				f[name] = "err.required"
+			}
+		}
+	}
+	if c.OccurredAt != "" {
+		t, ok := parseMoment(c.OccurredAt)
+		switch {
+		case !ok:
+			f["occurred_at"] = "err.date_invalid"
+		case t.After(now.Add(5 * time.Minute)):
+			f["occurred_at"] = "err.date_future"
+		default:
+			c.occurredAt = formatTime(t)
+		}
+	}
+	if tooLong(c.Place, maxAddress) {
+		f["place"] = "err.too_long"
+	}
+	if tooLong(c.PeopleInvolved, maxPeople) {
+		f["people_involved"] = "err.too_long"
+	}
+	if tooLong(c.FirstReport, maxReport) {
+		f["first_report"] = "err.too_long"
+	}
+	if len(f) > 0 {
+		return nil, errs.InvalidFields(f)
+	}
+	return c, nil
+}
+
+// parseMoment reads a date and time written in China time.
+func parseMoment(s string) (time.Time, bool) {
+	for _, l := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.ParseInLocation(l, s, cst); err == nil {
+			return t, true
+		}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// parseDue reads a deadline: a date means the end of that day in China.
+func parseDue(s string) (time.Time, bool) {
+	if t, ok := parseMoment(s); ok {
+		return t, true
+	}
+	if t, ok := ref.ParseDate(s); ok {
+		return endOfDay(time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, cst)), true
+	}
+	return time.Time{}, false
+}
+
+// Intake takes in a case, routes it, sets its deadlines from the kind's
+// rule and the working-day calendar, and for an emergency notifies the
+// subdistrict's leaders and admins at once.
+func (s *Service) Intake(ctx context.Context, a *auth.Actor, in IntakeInput) (*Case, error) {
+	if a != nil && !a.Can(auth.CaseIntake) {
+		return nil, errs.E(errs.Forbidden, "err.forbidden")
+	}
+	c, err := s.validateIntake(ctx, a, in)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := s.calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var id int64
+	var notices []Message
+	err = s.DB.WithTx(ctx, func(tx *db.Tx) error {
+		id, notices, err = s.intake(ctx, tx, a, c, cal)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.send(notices)
+	return s.Get(ctx, a, id)
+}
+
+func (s *Service) intake(ctx context.Context, tx *db.Tx, a *auth.Actor, c *checkedIntake, cal Calendar) (int64, []Message, error) {
+	orgID, routed, err := s.route(ctx, tx, a, c)
+	if err != nil {
+		return 0, nil, err
+	}
+	rule, err := s.rule(ctx, tx, c.Kind)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := s.Now()
+	respondDue, resolveDue := dues(cal, rule, c.Urgency, now)
+	if !c.resolveDue.IsZero() {
+		resolveDue = c.resolveDue
+		if resolveDue.Before(respondDue) {
+			respondDue = resolveDue
+		}
+	}
+	year := now.In(cst).Year()
+	var seq int
+	if err := tx.QueryRow(ctx, `INSERT INTO case_counters (year, seq) VALUES (?, 1)
+		ON CONFLICT (year) DO UPDATE SET seq = case_counters.seq + 1 RETURNING seq`, year).Scan(&seq); err != nil {
+		return 0, nil, fmt.Errorf("case number: %w", err)
+	}
+	code := fmt.Sprintf("%d-%06d", year, seq)
+	phf := secret.SealField(s.Keys, purposePhone, adPhone, c.phone)
+	var personID any
+	if c.person != nil {
+		personID = c.person.ID
+	}
+	ts := formatTime(now)
+	id, err := tx.InsertID(ctx, `INSERT INTO cases (code, org_id, routed_by, channel, kind, urgency, status, person_id, caller_name, phone_index, phone_enc,
+		phone_masked, address, summary, respond_due, resolve_due, occurred_at, place, people_involved, first_report, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'intake', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		code, orgID, string(routed), string(c.Channel), string(c.Kind), string(c.Urgency), personID, c.CallerName, phf.Index, nullBytes(phf.Enc),
+		maskPhone(c.phone), c.Address, c.Summary, formatTime(respondDue), formatTime(resolveDue), c.occurredAt, c.Place, c.PeopleInvolved,
+		c.FirstReport, nullID(userID(a)), ts, ts)
+	if err != nil {
+		return 0, nil, fmt.Errorf("insert case: %w", err)
+	}
+	if err := s.event(ctx, tx, a, id, event{Action: ActIntake, To: StatusIntake, OrgID: orgID}); err != nil {
+		return 0, nil, err
+	}
+	err = audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "case", EntityID: strconv.FormatInt(id, 10),
+		Detail: map[string]any{"code": code, "kind": c.Kind, "channel": c.Channel, "urgency": c.Urgency, "org_id": orgID, "routed_by": routed,
+			"person_id": c.PersonID, "resolve_due": formatTime(resolveDue)}})
+	if err != nil {
+		return 0, nil, err
+	}
+	var notices []Message
+	if c.Kind == Emergency {
+		n, err := s.notifyEmergency(ctx, tx, id, NotifyEmergency, c.FirstReport)
+		if err != nil {
+			return 0, nil, err
+		}
+		notices = append(notices, n)
+	}
+	return id, notices, nil
+}
+
+// route chooses the responsible unit of a new case, trying in order:
+//
+//  1. the unit the operator chose (a committee, subdistrict or district
+//     in their scope);
+//  2. the committee of the registered caller;
+//  3. the address: among the committees and building groups the operator
+//     may route to (their subtree; a liaison's: the unit their group serves),
+//     those whose name or address (at least two characters) occurs in the
+//     address text, compared without spaces and full-width forms; the
+//     longest match wins, a building group standing for its committee; a
+//     tie between different committees is no match;
+//  4. the operator's own unit (a building group's or liaison group's
+//     parent).
+func (s *Service) route(ctx context.Context, tx *db.Tx, a *auth.Actor, c *checkedIntake) (int64, Routing, error) {
+	if c.OrgID != 0 {
+		if err := s.checkUnit(ctx, tx, a, c.OrgID, "org_id"); err != nil {
+			return 0, "", err
+		}
+		return c.OrgID, RoutedChosen, nil
+	}
+	if c.person != nil {
+		return c.person.OrgID, RoutedPerson, nil
+	}
+	if c.Address != "" {
+		id, err := s.matchAddress(ctx, tx, a, c.Address)
+		if err != nil {
+			return 0, "", err
+		}
+		if id != 0 {
+			return id, RoutedAddress, nil
+		}
+	}
+	if a == nil {
+		return 0, "", errs.InvalidFields(map[string]string{"org_id": "err.required"})
+	}
+	var kind string
+	var parent int64
+	if err := tx.QueryRow(ctx, `SELECT kind, COALESCE(parent_id, 0) FROM org_units WHERE id = ?`, a.OrgID).Scan(&kind, &parent); err != nil {
+		return 0, "", fmt.Errorf("actor's unit: %w", err)
+	}
+	if (kind == "building_group" || kind == "liaison_group") && parent != 0 {
+		return parent, RoutedActor, nil
+	}
+	return a.OrgID, RoutedActor, nil
+}
+
+// checkUnit checks that id is a unit cases may belong to (committee,
+// subdistrict or district), active and in the actor's routing range.
+func (s *Service) checkUnit(ctx context.Context, tx *db.Tx, a *auth.Actor, id int64, field string) error {
+	var kind, path string
+	var archived int
+	err := tx.QueryRow(ctx, `SELECT kind, path, archived FROM org_units WHERE id = ?`, id).Scan(&kind, &path, &archived)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.InvalidFields(map[string]string{field: "err.org_unknown"})
+	}
+	if err != nil {
+		return err
+	}
+	ok := archived == 0 && (kind == "committee" || kind == "subdistrict" || kind == "district")
+	if a != nil {
+		lo, hi := routeRange(a)
+		ok = ok && path >= lo && path < hi
+	}
+	if !ok {
+		return errs.InvalidFields(map[string]string{field: "err.org_unknown"})
+	}
+	return nil
+}
+
+// matchAddress returns the committee an address names (see route), or 0.
+func (s *Service) matchAddress(ctx context.Context, tx *db.Tx, a *auth.Actor, address string) (int64, error) {
+	q := `SELECT id, kind, COALESCE(parent_id, 0), name, address FROM org_units WHERE kind IN ('committee', 'building_group') AND archived = 0`
+	var args []any
+	if a != nil {
+		lo, hi := routeRange(a)
+		q += ` AND path >= ? AND path < ?`
+		args = append(args, lo, hi)
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("match address: %w", err)
+	}
+	defer rows.Close()
+	text := foldText(address)
+	best, bestLen, tie := int64(0), 0, false
+	for rows.Next() {
+		var id, parent int64
+		var kind, name, addr string
+		if err := rows.Scan(&id, &kind, &parent, &name, &addr); err != nil {
+			return 0, err
+		}
+		committee := id
+		if kind == "building_group" {
+			committee = parent
+		}
+		for _, key := range []string{name, addr} {
+			k := foldText(key)
+			n := utf8.RuneCountInString(k)
+			if n < 2 || !strings.Contains(text, k) {
+				continue
+			}
+			switch {
+			case n > bestLen:
+				best, bestLen, tie = committee, n, false
+			case n == bestLen && committee != best:
+				tie = true
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if tie {
+		return 0, nil
+	}
+	return best, nil
+}
+
+// foldText drops white space and folds full-width letters and digits, so
+// that "石榴路 １２号" contains "石榴路12号".
+func foldText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u3000':
+			continue
+		case r >= '！' && r <= '～':
+			r -= 0xFEE0
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToLower(b.String())
+}
+
+func userID(a *auth.Actor) int64 {
+	if a == nil {
+		return 0
+	}
+	return a.UserID
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func maskPhone(p string) string {
+	if p == "" {
+		return ""
+	}
+	return ref.MaskPhone(p)
+}
+
+// RevealPhone returns the whole callback phone of a case, for an actor who
+// handles it (to call back), and records who asked and why.
+func (s *Service) RevealPhone(ctx context.Context, a *auth.Actor, id int64, reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || tooLong(reason, 200) {
+		return "", errs.InvalidFields(map[string]string{"reason": "err.reason_required"})
+	}
+	if _, err := s.Get(ctx, a, id); err != nil {
+		return "", err
+	}
+	if a != nil && !a.Can(auth.CaseHandle) {
+		return "", errs.E(errs.Forbidden, "err.forbidden")
+	}
+	var enc []byte
+	if err := s.DB.QueryRow(ctx, `SELECT phone_enc FROM cases WHERE id = ?`, id).Scan(&enc); err != nil {
+		return "", err
+	}
+	value, err := secret.OpenField(s.Keys, adPhone, enc)
+	if err != nil {
+		return "", fmt.Errorf("open callback phone of case %d: %w", id, err)
+	}
+	err = audit.Write(ctx, s.DB, audit.Entry{Who: a.Who(), Action: audit.ActionViewSecret, Entity: "case", EntityID: strconv.FormatInt(id, 10),
+		Detail: map[string]any{"field": "callback_phone", "reason": reason}})
+	if err != nil {
+		return "", err
+	}
+	return value, nil
+}
