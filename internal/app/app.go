@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"shiliu/internal/auth"
+	"shiliu/internal/cases"
 	"shiliu/internal/config"
 	"shiliu/internal/db"
 	"shiliu/internal/org"
@@ -22,6 +23,7 @@ import (
 	"shiliu/internal/people"
 	"shiliu/internal/secret"
 	"shiliu/internal/web"
+	"shiliu/internal/workday"
 )
 
 // Version is set at build time (-ldflags "-X shiliu/internal/app.Version=…").
@@ -39,7 +41,11 @@ type App struct {
 	People *people.Service
 	// Pairing is pairing assistance, befriending contacts and duty rosters.
 	Pairing *pairing.Service
-	Web     *web.Server
+	// Cases are hotline and window cases; Calendar the working days their
+	// deadlines count.
+	Cases    *cases.Service
+	Calendar *workday.Source
+	Web      *web.Server
 
 	srv *http.Server
 	ln  net.Listener
@@ -72,8 +78,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a := &App{Cfg: cfg, Log: log, DB: d, Auth: auth.NewService(d), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys),
-		Pairing: pairing.New(d, cfg.DataDir)}
-	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Log: log, Version: Version, DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies()})
+		Pairing: pairing.New(d, cfg.DataDir), Calendar: &workday.Source{DB: d}}
+	if err := workday.Seed(ctx, d); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("holiday calendar: %w", err)
+	}
+	a.Cases = cases.New(d, keys, cfg.DataDir)
+	a.Cases.Cal = cases.FromSource(a.Calendar.Calendar)
+	a.Cases.Log = log
+	if cfg.WebhookURL != "" {
+		a.Cases.Notifier = cases.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret)
+	}
+	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Calendar: a.Calendar, Log: log, Version: Version, DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -181,9 +197,10 @@ func (a *App) Serve(ctx context.Context) error {
 	return nil
 }
 
-// housekeeping purges expired sessions now and then.
+// housekeeping purges expired sessions and escalates overdue cases now
+// and then (safe on several instances at once).
 func (a *App) housekeeping(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
+	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
 		select {
@@ -193,9 +210,17 @@ func (a *App) housekeeping(ctx context.Context) {
 			if err := a.Auth.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
 				a.Log.Warn("purge sessions", "err", err)
 			}
+			if n, err := a.Cases.Escalate(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				a.Log.Warn("escalate overdue cases", "err", err)
+			} else if n > 0 {
+				a.Log.Info("overdue cases escalated", "cases", n)
+			}
 		}
 	}
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close waits for notifications being sent and releases the database.
+func (a *App) Close() error {
+	a.Cases.Wait()
+	return a.DB.Close()
+}

@@ -67,6 +67,9 @@ const (
 	// CaseView: service cases (hotline, window, visits) in scope; a liaison
 	// sees the cases they took or are assigned.
 	CaseView Permission = "case.view"
+	// CaseRead: open the case pages at all; which cases one sees is the
+	// service's scope (leaders: emergencies only, without names).
+	CaseRead Permission = "case.read"
 	// CaseIntake: take a call or a visit as a new case.
 	CaseIntake Permission = "case.intake"
 	// CaseHandle: work on, close, follow up, reopen cases in scope.
@@ -89,9 +92,9 @@ const (
 // rolePermissions is the permission table. Keep it readable: one line a role.
 var rolePermissions = map[Role][]Permission{
 	StreetAdmin: {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
-		CaseView, CaseIntake, CaseHandle, CaseAssign, CaseConfig, EmergencyView, PairingView, PairingEdit, VisitLog},
+		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, CaseConfig, EmergencyView, PairingView, PairingEdit, VisitLog},
 	StreetStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
-		CaseView, CaseIntake, CaseHandle, CaseAssign, EmergencyView, PairingView, PairingEdit, VisitLog},
+		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, EmergencyView, PairingView, PairingEdit, VisitLog},
 	CommitteeStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
 		CaseView, CaseIntake, CaseHandle, CaseAssign, PairingView, PairingEdit, VisitLog},
 	Liaison:    {Self, PersonView, CaseView, CaseIntake, PairingView, VisitLog},

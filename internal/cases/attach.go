@@ -198,3 +198,13 @@ func (s *Service) OpenAttachment(ctx context.Context, a *auth.Actor, caseID, id 
 	}
 	return at, f, nil
 }
+
+// AttachmentFile opens an attachment by its own id, checking that its case
+// is in the actor's scope (a file outside it is not found).
+func (s *Service) AttachmentFile(ctx context.Context, a *auth.Actor, id int64) (*Attachment, *os.File, error) {
+	var caseID int64
+	if err := s.DB.QueryRow(ctx, `SELECT case_id FROM case_attachments WHERE id = ?`, id).Scan(&caseID); err != nil {
+		return nil, nil, errs.ErrNotFound
+	}
+	return s.OpenAttachment(ctx, a, caseID, id)
+}

@@ -23,7 +23,7 @@ import (
 
 // Associated data and index purpose of the sealed callback phone.
 const (
-	adPhone      = "cases.callback_phone"
+	adPhone      = "cases:callback_phone"
 	purposePhone = "case_phone"
 )
 

@@ -30,6 +30,10 @@ type Config struct {
 	// sm4-gcm (default, national standard) or aes-256-gcm. An existing key
 	// file keeps its own.
 	Cipher string // --cipher, SHILIU_CIPHER
+	// WebhookURL, when set, receives emergency and escalation notices as
+	// JSON (signed with WebhookSecret).
+	WebhookURL    string // --webhook-url, SHILIU_WEBHOOK_URL
+	WebhookSecret string // SHILIU_WEBHOOK_SECRET
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration
 }
@@ -46,6 +50,8 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", env("SHILIU_TLS_KEY", ""), "TLS key file [SHILIU_TLS_KEY]")
 	fs.BoolVar(&c.BehindTLS, "behind-tls", env("SHILIU_BEHIND_TLS", "") != "", "a TLS proxy serves this instance: mark cookies Secure [SHILIU_BEHIND_TLS]")
 	fs.StringVar(&c.Cipher, "cipher", env("SHILIU_CIPHER", ""), "field encryption of a new instance: sm4-gcm (default) or aes-256-gcm [SHILIU_CIPHER]")
+	fs.StringVar(&c.WebhookURL, "webhook-url", env("SHILIU_WEBHOOK_URL", ""), "URL that receives emergency notices as JSON [SHILIU_WEBHOOK_URL]")
+	c.WebhookSecret = env("SHILIU_WEBHOOK_SECRET", "")
 	c.ShutdownTimeout = 20 * time.Second
 }
 

@@ -118,17 +118,25 @@ func dynamicKeys() map[string][]string {
 		kinds = append(kinds, string(k))
 	}
 	return map[string][]string{
-		"role":    roles,
-		"kind":    kinds,
-		"action":  auditActions,
-		"result":  {audit.ResultOK, audit.ResultDenied, audit.ResultFailed},
-		"status":  {"active", "moved_out", "deceased", "merged"},
-		"tag":     tagKeys(),
-		"event":   {"created", "imported", "moved", "moved_out", "deceased", "returned", "household", "merged", "archived", "restored"},
-		"quality": {"duplicates", "no_household", "committee_gone", "over_stay", "permit_expired", "permit_expiring"},
-		"mode":    {"visit", "phone", "meeting", "other"},
-		"helper":  {"volunteer", "liaison", "partner", "official"},
-		"persons": {"arrival_date", "expected_leave_date", "permit_expiry", "q_id", "q_last4", "q_phone", "q_pinyin", "q_name"},
+		"role":         roles,
+		"kind":         kinds,
+		"action":       auditActions,
+		"result":       {audit.ResultOK, audit.ResultDenied, audit.ResultFailed},
+		"status":       {"active", "moved_out", "deceased", "merged"},
+		"tag":          tagKeys(),
+		"event":        {"created", "imported", "moved", "moved_out", "deceased", "returned", "household", "merged", "archived", "restored"},
+		"quality":      {"duplicates", "no_household", "committee_gone", "over_stay", "permit_expired", "permit_expiring"},
+		"mode":         {"visit", "phone", "meeting", "other"},
+		"case_kind":    {"consultation", "rights", "hardship", "dispute", "suggestion", "one_stop", "emergency", "feedback"},
+		"case_channel": {"hotline", "window", "visit", "walk_in", "online"},
+		"case_status":  {"intake", "assigned", "in_progress", "closed", "followed_up"},
+		"case_result":  {"resolved", "partly", "unresolved", "referred"},
+		"case_action":  {"intake", "assign", "accept", "note", "return", "reassign", "close", "follow_up", "reopen", "report", "escalate", "attach"},
+		"case_note":    {"assign", "note", "return", "reassign", "close", "follow_up", "reopen", "report"},
+		"routing":      {"chosen", "person", "address", "actor"},
+		"notify":       {"emergency", "report", "escalated", "assigned", "returned"},
+		"helper":       {"volunteer", "liaison", "partner", "official"},
+		"persons":      {"arrival_date", "expected_leave_date", "permit_expiry", "q_id", "q_last4", "q_phone", "q_pinyin", "q_name"},
 	}
 }
 

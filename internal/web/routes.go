@@ -94,6 +94,25 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /quality", Perm: auth.PersonEdit, h: s.quality},
 		{Pattern: "POST /quality/merge", Perm: auth.PersonEdit, h: s.qualityMerge},
 
+		// Service cases: hotline, window, visits; emergencies; my work.
+		{Pattern: "GET /cases", Perm: auth.CaseRead, h: s.caseIndex},
+		{Pattern: "GET /cases/new", Perm: auth.CaseIntake, h: s.caseNew},
+		{Pattern: "POST /cases", Perm: auth.CaseIntake, h: s.caseCreate},
+		{Pattern: "GET /cases/export.xlsx", Perm: auth.CaseHandle, h: s.caseExport},
+		{Pattern: "GET /cases/{id}", Perm: auth.CaseRead, Object: "case", h: s.caseShow},
+		{Pattern: "POST /cases/{id}/transition", Perm: auth.CaseHandle, Object: "case", h: s.caseTransition},
+		{Pattern: "POST /cases/{id}/attachments", Perm: auth.CaseHandle, Object: "case", h: s.caseAttach},
+		{Pattern: "POST /cases/{id}/reveal", Perm: auth.CaseHandle, Object: "case", h: s.caseRevealPhone},
+		{Pattern: "GET /attachments/{id}", Perm: auth.CaseRead, Object: "attachment", h: s.attachmentGet},
+		{Pattern: "GET /my", Perm: auth.Self, h: s.myWork},
+		{Pattern: "GET /notifications", Perm: auth.Self, h: s.notifications},
+		{Pattern: "POST /notifications/read", Perm: auth.Self, h: s.notificationsRead},
+		{Pattern: "GET /settings/cases", Perm: auth.CaseConfig, h: s.caseSettings},
+		{Pattern: "POST /settings/cases/rules", Perm: auth.CaseConfig, h: s.caseRuleSave},
+		{Pattern: "POST /settings/holidays", Perm: auth.CaseConfig, h: s.holidaySave},
+		{Pattern: "POST /settings/holidays/delete", Perm: auth.CaseConfig, h: s.holidayDelete},
+		{Pattern: "POST /settings/holidays/import", Perm: auth.CaseConfig, h: s.holidayImport},
+
 		// Pairing assistance, befriending contacts, duty rosters.
 		{Pattern: "GET /pairings", Perm: auth.PairingView, h: s.pairingIndex},
 		{Pattern: "GET /pairings/new", Perm: auth.PairingEdit, h: s.pairingNew},

@@ -14,12 +14,14 @@ import (
 
 	"shiliu/internal/audit"
 	"shiliu/internal/auth"
+	"shiliu/internal/cases"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
 	"shiliu/internal/people"
+	"shiliu/internal/workday"
 )
 
 // Deps are what the web layer is built from.
@@ -29,8 +31,11 @@ type Deps struct {
 	Org     *org.Service
 	People  *people.Service
 	Pairing *pairing.Service
-	Log     *slog.Logger
-	Version string
+	Cases   *cases.Service
+	// Calendar is the holiday calendar (admins edit it).
+	Calendar *workday.Source
+	Log      *slog.Logger
+	Version  string
 	// DataDir holds uploads waiting for confirmation.
 	DataDir string
 	// SecureCookies marks cookies Secure (set when served over TLS or behind

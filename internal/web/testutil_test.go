@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"shiliu/internal/auth"
+	"shiliu/internal/cases"
 	"shiliu/internal/db"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
@@ -30,6 +31,7 @@ import (
 	"shiliu/internal/ref"
 	"shiliu/internal/secret"
 	"shiliu/internal/web"
+	"shiliu/internal/workday"
 )
 
 func TestMain(m *testing.M) {
@@ -85,6 +87,7 @@ type env struct {
 	Org     *org.Service
 	People  *people.Service
 	Pairing *pairing.Service
+	Cases   *cases.Service
 	Srv     *web.Server
 	URL     string
 	Clock   *clock
@@ -114,7 +117,12 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	e.People.Now = e.Clock.Now
 	e.Pairing = pairing.New(d, t.TempDir())
 	e.Pairing.Now = e.Clock.Now
-	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Pairing: e.Pairing, Log: log, Version: "test", DataDir: t.TempDir()})
+	cal := &workday.Source{DB: d}
+	e.Cases = cases.New(d, keys, t.TempDir())
+	e.Cases.Cal = cases.FromSource(cal.Calendar)
+	e.Cases.Now = e.Clock.Now
+	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Pairing: e.Pairing, Cases: e.Cases, Calendar: cal,
+		Log: log, Version: "test", DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -253,6 +261,32 @@ func (e *env) slotAt(u *org.Unit, name string) *pairing.Slot {
 		e.t.Fatalf("create slot: %v", err)
 	}
 	return sl
+}
+
+// caseFor takes a case for person p (routed to p's committee) with one
+// PDF attachment, and returns the case and the attachment.
+func (e *env) caseFor(p *people.Person, summary string) (*cases.Case, *cases.Attachment) {
+	e.t.Helper()
+	ctx := context.Background()
+	c, err := e.Cases.Intake(ctx, nil, cases.IntakeInput{Channel: cases.Hotline, Kind: cases.Consultation, Urgency: cases.Normal, PersonID: p.ID, Summary: summary})
+	if err != nil {
+		e.t.Fatalf("intake: %v", err)
+	}
+	at, err := e.Cases.Attach(ctx, nil, c.ID, "证明.pdf", strings.NewReader("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"))
+	if err != nil {
+		e.t.Fatalf("attach: %v", err)
+	}
+	return c, at
+}
+
+// caseNow reads a case as it is now.
+func (e *env) caseNow(id int64) *cases.Case {
+	e.t.Helper()
+	c, err := e.Cases.Get(context.Background(), nil, id)
+	if err != nil {
+		e.t.Fatalf("get case %d: %v", id, err)
+	}
+	return c
 }
 
 // pairingNow reads a pairing as it is now.

@@ -120,13 +120,15 @@ func fmtNum(n int) string {
 
 // Page is what every template gets; page models embed it.
 type Page struct {
-	Lang      string
-	Title     string
-	Actor     *auth.Actor
-	Nav       []NavItem
-	Flash     *Flash
-	Path      string
-	Query     url.Values
+	Lang  string
+	Title string
+	Actor *auth.Actor
+	Nav   []NavItem
+	Flash *Flash
+	Path  string
+	Query url.Values
+	// Unread is the number of unread notifications (the bell).
+	Unread    int
 	RequestID string
 	Version   string
 	cat       *i18n.Catalog
@@ -155,6 +157,8 @@ type NavItem struct {
 	Href   string
 	Icon   string
 	Active bool
+	// Badge is a count shown beside the entry (overdue cases).
+	Badge int
 }
 
 // Flash is a one-time message shown after a redirect.
@@ -170,12 +174,15 @@ var navItems = []struct {
 	perm            auth.Permission
 }{
 	{"nav.dashboard", "/", "home", auth.Self},
+	{"nav.my", "/my", "inbox", auth.CaseView},
+	{"nav.cases", "/cases", "phone", auth.CaseRead},
 	{"nav.persons", "/persons", "person", auth.PersonView},
 	{"nav.households", "/households", "home2", auth.PersonView},
 	{"nav.quality", "/quality", "check", auth.PersonEdit},
 	{"nav.pairings", "/pairings", "hands", auth.PairingView},
 	{"nav.contacts", "/contacts", "chat", auth.PairingView},
 	{"nav.duty", "/duty", "clock", auth.CaseView},
+	{"nav.case_settings", "/settings/cases", "check", auth.CaseConfig},
 	{"nav.org", "/org", "tree", auth.OrgView},
 	{"nav.users", "/users", "users", auth.UserView},
 	{"nav.audit", "/audit", "log", auth.AuditView},
@@ -188,12 +195,23 @@ func (s *Server) page(r *http.Request, titleKey string, args ...any) Page {
 	p := Page{Lang: ri.Lang, Actor: a, Path: r.URL.Path, Query: r.URL.Query(), RequestID: ri.ID, Version: s.Version, cat: s.cat}
 	p.Title = s.cat.T(ri.Lang, titleKey, args...)
 	if a != nil && !a.MustChangePassword {
+		overdue := 0
+		if a.Can(auth.CaseView) && s.Cases != nil {
+			overdue, _ = s.Cases.OverdueCount(r.Context(), a)
+		}
+		if s.Cases != nil {
+			p.Unread, _ = s.Cases.UnreadCount(r.Context(), a)
+		}
 		for _, n := range navItems {
 			if !a.Can(n.perm) {
 				continue
 			}
 			active := r.URL.Path == n.href || (n.href != "/" && strings.HasPrefix(r.URL.Path, n.href))
-			p.Nav = append(p.Nav, NavItem{Key: n.key, Href: n.href, Icon: n.icon, Active: active})
+			item := NavItem{Key: n.key, Href: n.href, Icon: n.icon, Active: active}
+			if n.href == "/cases" {
+				item.Badge = overdue
+			}
+			p.Nav = append(p.Nav, item)
 		}
 	}
 	return p
