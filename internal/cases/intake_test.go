@@ -11,6 +11,7 @@ import (
 	"shiliu/internal/db"
 	"shiliu/internal/dbtest"
 	"shiliu/internal/errs"
+	"shiliu/internal/org"
 )
 
 // TestIntake: a case keeps what was taken down, gets the next code of the
@@ -354,6 +355,32 @@ func TestMyWork(t *testing.T) {
 		f.now = at("2026-06-17 09:00")
 		if w, _ := f.s.MyWork(f.ctx, f.staffA); w.Overdue != 2 {
 			t.Errorf("overdue in my work: %d", w.Overdue)
+		}
+	})
+}
+
+// TestRouteByNameWithoutSuffix: callers name their estate, not the
+// committee: "梅园里6弄12号" is routed to 梅园里居委会 through its building
+// group 梅园里6弄楼组, the names read without their kind's suffix.
+func TestRouteByNameWithoutSuffix(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFix(t, d)
+		orgs := &org.Service{DB: d}
+		c, err := orgs.Create(f.ctx, nil, org.Input{Code: "MY", Name: "梅园里居委会", Kind: org.Committee, ParentID: f.sub.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := orgs.Create(f.ctx, nil, org.Input{Code: "MY6", Name: "梅园里6弄楼组", Kind: org.BuildingGroup, ParentID: c.ID}); err != nil {
+			t.Fatal(err)
+		}
+		in := anon("拖欠工资")
+		in.Address = "梅园里6弄12号"
+		got, err := f.s.Intake(f.ctx, f.staff, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.OrgID != c.ID || got.RoutedBy != cases.RoutedAddress {
+			t.Fatalf("routed to %d (%s), want 梅园里居委会 %d by address", got.OrgID, got.RoutedBy, c.ID)
 		}
 	})
 }

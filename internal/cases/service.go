@@ -549,7 +549,10 @@ func (s *Service) matchAddress(ctx context.Context, tx *db.Tx, a *auth.Actor, ad
 		if kind == "building_group" {
 			committee = parent
 		}
-		for _, key := range []string{name, addr} {
+		// A unit is named in an address by its name, its name without the
+		// kind's suffix (梅园里居委会 → 梅园里, 梅园里6弄楼组 → 梅园里6弄), or its
+		// address.
+		for _, key := range []string{name, unitStem(name), addr} {
 			k := foldText(key)
 			n := utf8.RuneCountInString(k)
 			if n < 2 || !strings.Contains(text, k) {
@@ -570,6 +573,16 @@ func (s *Service) matchAddress(ctx context.Context, tx *db.Tx, a *auth.Actor, ad
 		return 0, nil
 	}
 	return best, nil
+}
+
+// unitStem is a unit's name without the suffix of its kind.
+func unitStem(name string) string {
+	for _, suffix := range []string{"居民委员会", "居委会", "居委", "居民区", "社区", "楼组", "小区"} {
+		if strings.HasSuffix(name, suffix) {
+			return strings.TrimSuffix(name, suffix)
+		}
+	}
+	return name
 }
 
 // foldText drops white space and folds full-width letters and digits, so
