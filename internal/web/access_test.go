@@ -63,7 +63,7 @@ var permDomains = map[string]string{
 	"/api/v1/org-units": "org.", "/api/v1/users": "user.", "/api/v1/audit": "audit.",
 	"/persons": "person.", "/households": "person.", "/quality": "person.",
 	"/api/v1/persons": "person.", "/api/v1/households": "person.",
-	"/pairings": "pairing.", "/visits": "pairing.", "/contacts": "pairing.", "/duty": "case.",
+	"/pairings": "pairing.", "/visits": "pairing.", "/contacts": "pairing.", "/duty": "case.", "/api/v1/pairings": "pairing.",
 	"/cases": "case.", "/attachments": "case.", "/settings/cases": "case.", "/settings/holidays": "case.", "/api/v1/cases": "case.",
 }
 
@@ -469,6 +469,15 @@ var matrixBodies = map[string]bodyFunc{
 	},
 	"POST /settings/holidays/delete": func(bodyCtx) (string, io.Reader) { return form(url.Values{"date": {"1999-01-01"}}) },
 	"POST /settings/holidays/import": func(bodyCtx) (string, io.Reader) { return form(url.Values{"year": {"2026"}}) },
+	"POST /api/v1/cases": func(c bodyCtx) (string, io.Reader) {
+		return jsonBody(fmt.Sprintf(`{"channel":"hotline","kind":"consultation","caller_name":"接口来电","summary":"接口受理 %d","unit_id":%d}`, c.seq, c.m.A.ID))
+	},
+	"POST /api/v1/cases/{id}/transition": func(c bodyCtx) (string, io.Reader) {
+		return jsonBody(fmt.Sprintf(`{"action":"close","version":%d}`, c.m.caseNow(c.id).Version))
+	},
+	"POST /api/v1/pairings/{id}/visits": func(c bodyCtx) (string, io.Reader) {
+		return jsonBody(fmt.Sprintf(`{"help":"接口走访 %d"}`, c.seq))
+	},
 	"POST /api/v1/users": func(c bodyCtx) (string, io.Reader) {
 		return jsonBody(fmt.Sprintf(`{"username":"api%d","display_name":"接口用户","role":"liaison","org_id":%d}`, c.seq, c.m.A.ID))
 	},

@@ -152,5 +152,13 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /api/v1/persons/{id}/reveal", Perm: auth.PersonReveal, API: true, Object: "person", h: s.apiPersonReveal},
 		{Pattern: "GET /api/v1/households", Perm: auth.PersonView, API: true, h: s.apiHouseholdList},
 		{Pattern: "GET /api/v1/households/{id}", Perm: auth.PersonView, API: true, Object: "household", h: s.apiHouseholdGet},
+		{Pattern: "GET /api/v1/cases", Perm: auth.CaseRead, API: true, h: s.apiCaseList},
+		{Pattern: "POST /api/v1/cases", Perm: auth.CaseIntake, API: true, h: s.apiCaseIntake},
+		{Pattern: "GET /api/v1/cases/{id}", Perm: auth.CaseRead, API: true, Object: "case", h: s.apiCaseGet},
+		{Pattern: "POST /api/v1/cases/{id}/transition", Perm: auth.CaseHandle, API: true, Object: "case", h: s.apiCaseTransition},
+		{Pattern: "GET /api/v1/notifications", Perm: auth.Self, API: true, h: s.apiNotifications},
+		{Pattern: "GET /api/v1/pairings", Perm: auth.PairingView, API: true, h: s.apiPairingList},
+		{Pattern: "GET /api/v1/pairings/{id}", Perm: auth.PairingView, API: true, Object: "pairing", h: s.apiPairingGet},
+		{Pattern: "POST /api/v1/pairings/{id}/visits", Perm: auth.VisitLog, API: true, Object: "pairing", h: s.apiPairingVisit},
 	}
 }
