@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"shiliu/internal/auth"
+	"shiliu/internal/cases"
 	"shiliu/internal/errs"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
+	"shiliu/internal/pairing"
 	"shiliu/internal/people"
 )
 
@@ -147,6 +149,11 @@ type dashboardPage struct {
 	Users      int
 	Registry   *people.Counts
 	Quality    *people.Quality
+	// Work: open and overdue cases, pairing visits due, for roles that
+	// handle them.
+	OpenCases    int
+	OverdueCases int
+	Pairings     *pairing.Counts
 }
 
 type kindCount struct {
@@ -205,6 +212,25 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Quality = q
+	}
+	if a.Can(auth.CaseView) {
+		_, n, err := s.Cases.List(ctx, a, cases.Filter{Status: "open", Limit: 1})
+		if err == nil {
+			p.OpenCases = n
+			p.OverdueCases, err = s.Cases.OverdueCount(ctx, a)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if a.Can(auth.PairingView) {
+		c, err := s.Pairing.Counts(ctx, a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.Pairings = &c
 	}
 	if a.Can(auth.UserView) {
 		_, n, err := s.Auth.List(ctx, a, auth.UserFilter{Limit: 1})

@@ -7,6 +7,7 @@ import (
 
 	"shiliu/internal/auth"
 	"shiliu/internal/errs"
+	"shiliu/internal/pairing"
 	"shiliu/internal/people"
 )
 
@@ -52,6 +53,7 @@ type householdShowPage struct {
 	Errors      map[string]string
 	Relations   []string
 	AllLiaisons []people.Liaison
+	Pairings    []*pairing.Pairing
 }
 
 func householdInputFrom(r *http.Request) people.HouseholdInput {
@@ -69,6 +71,9 @@ func (s *Server) householdPage(w http.ResponseWriter, r *http.Request, code int,
 	}
 	if err == nil && actorOf(r).Can(auth.PersonAssign) {
 		p.AllLiaisons, err = s.People.Liaisons(r.Context(), actorOf(r))
+	}
+	if err == nil && p.Household != nil && actorOf(r).Can(auth.PairingView) && s.Pairing != nil {
+		p.Pairings, err = s.Pairing.ForHousehold(r.Context(), actorOf(r), p.Household.ID)
 	}
 	if err != nil {
 		s.fail(w, r, err)

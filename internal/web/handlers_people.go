@@ -9,6 +9,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/errs"
 	"shiliu/internal/org"
+	"shiliu/internal/pairing"
 	"shiliu/internal/people"
 	"shiliu/internal/ref"
 )
@@ -155,6 +156,10 @@ type personShowPage struct {
 	Revealed    map[string]string
 	Errors      map[string]string
 	Relations   []string
+	// Pairings helping the person (or their household), and those where
+	// the person is the volunteer.
+	Pairings  []*pairing.Pairing
+	Volunteer []*pairing.Pairing
 }
 
 func (s *Server) personShowWith(w http.ResponseWriter, r *http.Request, code int, revealed, errors map[string]string) {
@@ -182,6 +187,11 @@ func (s *Server) personShowWith(w http.ResponseWriter, r *http.Request, code int
 	}
 	if err == nil && a.Can(auth.PersonEdit) {
 		p.places, err = s.places(r)
+	}
+	if err == nil && a.Can(auth.PairingView) && s.Pairing != nil {
+		if p.Pairings, err = s.Pairing.ForPerson(r.Context(), a, id); err == nil {
+			p.Volunteer, err = s.Pairing.ForHelperPerson(r.Context(), a, id)
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -141,7 +141,7 @@ func (p Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, ar
 
 // Can reports whether the page's actor holds a permission (for showing
 // buttons; the route checks again).
-func (p *Page) Can(perm string) bool { return p.Actor.Can(auth.Permission(perm)) }
+func (p Page) Can(perm string) bool { return p.Actor.Can(auth.Permission(perm)) }
 
 // OtherLang is the language the switch in the footer offers.
 func (p *Page) OtherLang() string {
