@@ -303,7 +303,7 @@ func TestPhoneMenu(t *testing.T) {
 	b.open("/password")
 	b.noHorizontalScroll()
 	b.open("/")
-	b.wantText(".card p.muted", zh("dashboard.liaison_note"))
+	b.wantContains("main", zh("dashboard.liaison_note"))
 	b.noHorizontalScroll()
 }
 

@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/url"
 	"os"
@@ -24,8 +27,11 @@ import (
 	"shiliu/internal/app"
 	"shiliu/internal/auth"
 	"shiliu/internal/cli"
+	"shiliu/internal/errs"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
+	"shiliu/internal/people"
+	"shiliu/internal/ref"
 )
 
 // cat is the message catalog: tests assert the Chinese texts a user sees,
@@ -400,6 +406,15 @@ func (b *tab) click(sel string) int64 {
 // have the same links, one of them hidden), and waits for the new page.
 func (b *tab) clickVisible(sel string) int64 {
 	b.t.Helper()
+	b.markVisible(sel)
+	return b.click("[data-e2e-click]")
+}
+
+// markVisible gives the first rendered element matching sel the attribute
+// data-e2e-click (and takes it from any other), so that it can be clicked
+// or tapped by that selector.
+func (b *tab) markVisible(sel string) {
+	b.t.Helper()
 	ok := eval[bool](b, fmt.Sprintf(`(() => {
 		document.querySelectorAll("[data-e2e-click]").forEach(e => e.removeAttribute("data-e2e-click"));
 		const e = [...document.querySelectorAll(%q)].find(e => e.checkVisibility());
@@ -409,13 +424,61 @@ func (b *tab) clickVisible(sel string) int64 {
 	if !ok {
 		b.fatalf("no visible %s on %s", sel, b.path())
 	}
-	return b.click("[data-e2e-click]")
 }
 
-// fill replaces the value of a form field by typing, as a user would.
+// tap taps, as a finger on a touch screen does, an element that loads a
+// new page (see phone), waits for that page and returns its status.
+func (b *tab) tap(sel string) int64 {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Tap(chromedp.CSS(sel)))
+	if err != nil {
+		b.fatalf("tap %s: %v", sel, err)
+	}
+	if resp == nil {
+		b.fatalf("tap %s: no page loaded", sel)
+	}
+	return resp.Status
+}
+
+// tapVisible taps the first rendered element matching sel and waits for
+// the page it loads.
+func (b *tab) tapVisible(sel string) int64 {
+	b.t.Helper()
+	b.markVisible(sel)
+	return b.tap("[data-e2e-click]")
+}
+
+// reload reloads the page the tab shows and returns its status.
+func (b *tab) reload() int64 {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Reload())
+	if err != nil {
+		b.fatalf("reload: %v", err)
+	}
+	if resp == nil {
+		b.fatalf("reload: no page loaded")
+	}
+	return resp.Status
+}
+
+// html is the source of the page as the browser holds it, hidden parts
+// included.
+func (b *tab) html() string {
+	b.t.Helper()
+	return eval[string](b, "document.documentElement.outerHTML")
+}
+
+// fill replaces the value of a form field by typing, as a user would. The
+// field is emptied through its value property first: chromedp.Clear fails
+// on an empty textarea, and empties an input's attribute, not what was
+// typed.
 func (b *tab) fill(sel, value string) {
 	b.t.Helper()
-	b.do("fill "+sel, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), value))
+	b.do("wait for "+sel, chromedp.WaitReady(chromedp.CSS(sel)))
+	if !eval[bool](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.value = ""; return true; })()`, sel)) {
+		b.fatalf("no field %s on %s", sel, b.path())
+	}
+	b.do("fill "+sel, chromedp.SendKeys(chromedp.CSS(sel), value))
 	if got := b.value(sel); got != value {
 		b.fatalf("field %s holds %q after typing %q", sel, got, value)
 	}
@@ -581,4 +644,91 @@ func tapSummary() chromedp.Action[chromedp.Void] {
 // setSelect chooses an option of a select by its value.
 func setSelect(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.SetValue(chromedp.CSS(sel), value)
+}
+
+// buildingGroups returns the building groups of a committee, read with the
+// admin's scope.
+func (h *harness) buildingGroups(t *testing.T, committee *org.Unit) []*org.Unit {
+	t.Helper()
+	admin := h.user(t, "admin").Actor()
+	kids, err := h.app.Org.Children(context.Background(), admin, committee.ID)
+	if err != nil {
+		t.Fatalf("children of %s: %v", committee.Name, err)
+	}
+	var out []*org.Unit
+	for _, k := range kids {
+		if k.Kind == org.BuildingGroup && !k.Archived {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// citizenID makes a valid citizen ID number (GB 11643): region, birth
+// date, a three-digit sequence (odd for a man) and the check digit.
+func citizenID(region string, birth time.Time, sequence int) string {
+	first17 := fmt.Sprintf("%s%s%03d", region, birth.Format("20060102"), sequence%1000)
+	return first17 + string(ref.CheckDigit(first17))
+}
+
+// newPerson registers a person in a committee through the service, as the
+// command line does (nil actor), and returns them with their full ID
+// number. The tests make the persons they need instead of relying on the
+// demo's.
+func (h *harness) newPerson(t *testing.T, name, ethnicity string, committee *org.Unit) (*people.Person, string) {
+	t.Helper()
+	for try := 0; try < 20; try++ {
+		n := seq()
+		// Born 1950–1999 in Beijing's Chaoyang district (110105): the ID
+		// masks as 110105********NNNN.
+		birth := time.Date(1950+(n*7+try)%50, time.Month(1+(n+try)%12), 1+(n*3+try)%28, 0, 0, 0, 0, time.UTC)
+		id := citizenID("110105", birth, 100+n*13+try*7)
+		p, err := h.app.People.Create(context.Background(), nil, people.Input{Name: name, IDNumber: id, Ethnicity: ethnicity,
+			Kind: people.Registered, OrgID: committee.ID, CurrentAddress: committee.Name + "附近"})
+		if errs.KindOf(err) == errs.Conflict {
+			continue // the number is taken (by the demo's registry): another one
+		}
+		if err != nil {
+			t.Fatalf("register %s: %v", name, err)
+		}
+		return p, id
+	}
+	t.Fatalf("register %s: no free ID number after 20 tries", name)
+	return nil, ""
+}
+
+// pngFile writes a small PNG image (a visit photo) into the test's
+// temporary directory and returns its path.
+func pngFile(t *testing.T, name string) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+	for x := range 32 {
+		for y := range 24 {
+			img.Set(x, y, color.RGBA{R: 192, G: uint8(8 * y), B: uint8(4 * x), A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatalf("encode PNG: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatalf("write %s: %v", path, err)
+	}
+	return path
+}
+
+// cst is China time, in which the app shows dates and times.
+var cst = time.FixedZone("CST", 8*3600)
+
+// prop is the visible text of the definition (dd) for the term (dt) label
+// in the first list of properties matching sel, "" when there is none.
+func (b *tab) prop(sel, label string) string {
+	b.t.Helper()
+	return eval[string](b, fmt.Sprintf(`(() => {
+		const dl = document.querySelector(%q);
+		const dt = dl && [...dl.querySelectorAll("dt")].find(e => e.innerText.trim() === %q);
+		const dd = dt && dt.nextElementSibling;
+		return dd ? dd.innerText.trim() : "";
+	})()`, sel, label))
 }

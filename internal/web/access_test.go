@@ -234,6 +234,10 @@ func expect(rt web.Route, role auth.Role, place string) outcome {
 		return toLogin
 	case !role.Has(rt.Perm):
 		return forbidden
+	case (rt.Object == "case" || rt.Object == "attachment") && (role == auth.Leader || role == auth.Liaison):
+		// Leaders see emergencies only, liaisons the cases they took or
+		// are assigned: the matrix's cases are neither.
+		return notFound
 	case rt.Object == "" || place == "own" || place == "child":
 		return allowed
 	}

@@ -15,3 +15,12 @@ document.addEventListener("click", (e) => {
     menu.removeAttribute("open");
   }
 });
+// Choosing "emergency" on the intake form opens its required details.
+document.addEventListener("change", (e) => {
+  if (e.target.matches && e.target.matches("select[name=kind]")) {
+    const d = document.querySelector("details.emergency");
+    if (d && e.target.value === "emergency") {
+      d.setAttribute("open", "");
+    }
+  }
+});
