@@ -446,6 +446,23 @@ var matrixBodies = map[string]bodyFunc{
 	"POST /duty/log": func(c bodyCtx) (string, io.Reader) {
 		return form(url.Values{"service": {"hotline"}, "name": {"值班员"}, "minutes": {"60"}})
 	},
+	"POST /persons/import": func(c bodyCtx) (string, io.Reader) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		f, _ := w.CreateFormFile("file", "roster.csv")
+		fmt.Fprintf(f, "姓名,民族,公民身份号码,所属居委\n导入居民%d,回族,%s,%s\n", c.seq, idNumber(8000+c.seq), c.m.A.Code)
+		w.Close()
+		return w.FormDataContentType(), &b
+	},
+	"POST /persons/import/apply": func(bodyCtx) (string, io.Reader) { return form(url.Values{"job": {"none"}}) },
+	"POST /api/v1/persons/import": func(c bodyCtx) (string, io.Reader) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		f, _ := w.CreateFormFile("file", "roster.csv")
+		fmt.Fprintf(f, "姓名,民族,公民身份号码,所属居委\n接口导入%d,回族,%s,%s\n", c.seq, idNumber(9000+c.seq), c.m.A.Code)
+		w.Close()
+		return w.FormDataContentType(), &b
+	},
 	"POST /cases": func(c bodyCtx) (string, io.Reader) {
 		return form(url.Values{"channel": {"hotline"}, "kind": {"consultation"}, "urgency": {"normal"}, "caller_name": {"马先生"},
 			"summary": {fmt.Sprintf("咨询居住证办理 %d", c.seq)}, "org_id": {strconv.FormatInt(c.m.A.ID, 10)}})

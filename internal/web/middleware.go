@@ -18,7 +18,7 @@ import (
 // MaxBodyBytes bounds request bodies; uploads have their own larger limit.
 const (
 	MaxBodyBytes   = 1 << 20
-	MaxUploadBytes = 20 << 20
+	MaxUploadBytes = 64 << 20
 )
 
 // middleware wraps the mux with what every request gets: an id, the

@@ -23,6 +23,7 @@ var apiDocs = map[string]struct{ Summary, Body, Response string }{
 	"POST /api/v1/users":                           {"Create an account; the response carries its first password, once", "UserInput", "User"},
 	"GET /api/v1/persons":                          {"Persons in scope (q: name fragment, pinyin, initials, ID number, last 4, phone; tag, ethnicity, org, kind, status, sort)", "", "PersonList"},
 	"POST /api/v1/persons":                         {"Add a person", "PersonInput", "Person"},
+	"POST /api/v1/persons/import":                  {"Import a roster (multipart field file: .xlsx or .csv); dry_run=true only checks. All accepted rows or none.", "multipart", "ImportReport"},
 	"GET /api/v1/persons/{id}":                     {"One person; ID number and phone masked", "", "Person"},
 	"PUT /api/v1/persons/{id}":                     {"Update a person (send the version you read; the ID number does not change)", "PersonInput", "Person"},
 	"POST /api/v1/persons/{id}/reveal":             {"The full ID number or phone, with a reason; audited", "RevealInput", "Revealed"},
@@ -102,6 +103,10 @@ func openAPISchemas() map[string]any {
 			"head_person_id": tInt, "note": tStr, "size": tInt, "ethnicities": map[string]any{"type": "array", "items": tStr}, "mixed": tBool,
 			"version": tInt, "members": map[string]any{"type": "array", "items": schemaRef("Person")}}),
 		"HouseholdList": list("Household"),
+		"ImportReport": obj(map[string]any{"rows": tInt, "imported": tInt, "updated": tInt, "unchanged": tInt, "rejected": tInt, "warnings": tInt,
+			"rejected_by_reason": map[string]any{"type": "object", "additionalProperties": tInt}, "file": tStr, "format": tStr, "dry_run": tBool,
+			"sheets": map[string]any{"type": "array", "items": tStr}, "warning_list": map[string]any{"type": "array", "items": map[string]any{"type": "object"}},
+			"rejected_rows": map[string]any{"type": "array", "items": map[string]any{"type": "object"}}}),
 		"Case": obj(map[string]any{"id": tInt, "code": tStr, "unit_id": tInt, "unit": tStr, "routed_by": tStr, "channel": tStr, "kind": tStr,
 			"urgency": tStr, "status": tStr, "person_id": tInt, "caller_name": tStr, "callback_phone_masked": tStr, "address": tStr, "summary": tStr,
 			"assignee_user_id": tInt, "assignee_unit_id": tInt, "partner": tStr, "respond_due": tStr, "resolve_due": tStr, "responded_at": tStr,
@@ -147,7 +152,11 @@ func (s *Server) openAPIDoc() map[string]any {
 		if params != nil {
 			op["parameters"] = params
 		}
-		if doc.Body != "" {
+		if doc.Body == "multipart" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"multipart/form-data": map[string]any{
+				"schema": obj(map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}, "file")}}}
+			op["parameters"] = append(params, map[string]any{"name": "dry_run", "in": "query", "schema": tBool})
+		} else if doc.Body != "" {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaRef(doc.Body)}}}
 		}
 		okCode := "200"

@@ -50,6 +50,8 @@ type Server struct {
 	views   *views
 	routes  []Route
 	handler http.Handler
+	// jobs are roster imports running in the background.
+	jobs importJobs
 }
 
 // New builds the server, parsing every template now so a broken one fails

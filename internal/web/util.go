@@ -8,6 +8,9 @@ import (
 
 func encodeQuery(q map[string][]string) string { return url.Values(q).Encode() }
 
+// urlPathEscape escapes a file name for Content-Disposition's filename*.
+func urlPathEscape(s string) string { return url.PathEscape(s) }
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)

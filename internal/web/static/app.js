@@ -24,3 +24,34 @@ document.addEventListener("change", (e) => {
     }
   }
 });
+// Import progress: poll the job until its check or import is finished,
+// then show the result.
+(() => {
+  const box = document.querySelector("[data-import-job]");
+  if (!box) {
+    return;
+  }
+  const job = box.getAttribute("data-import-job");
+  const bar = box.querySelector("progress");
+  const rows = box.querySelector("[data-rows]");
+  const poll = async () => {
+    try {
+      const res = await fetch("/persons/import/status?job=" + encodeURIComponent(job), { headers: { Accept: "application/json" } });
+      const s = await res.json();
+      if (s.total > 0 && bar) {
+        bar.value = Math.floor((s.done * 100) / s.total);
+      }
+      if (rows) {
+        rows.textContent = s.rows;
+      }
+      if (s.state !== "checking" && s.state !== "importing") {
+        window.location.reload();
+        return;
+      }
+    } catch (e) {
+      // a passing network hiccup: try again
+    }
+    setTimeout(poll, 700);
+  };
+  setTimeout(poll, 400);
+})();
