@@ -1,28 +1,31 @@
 // Package demo fills an empty database with a fictional but realistic
 // district (石榴区) for `shiliu serve --demo`, for screenshots and for
 // benchmarks: subdistricts, residents' committees, building groups, liaison
-// groups, three years of base population and one account per role.
+// groups, three years of base population, one account per role, and a
+// registry of persons and households (see persons.go).
 //
 // Everything but the passwords is deterministic: the same Options (seed
-// included) give the same units, codes, names, addresses and figures on
-// any engine and machine. Generation runs as a list of steps (see steps);
-// each step draws from its own random stream, derived from the seed and
-// the step's name, so adding or changing one step never changes what the
-// others produce.
+// and Today included) give the same units, codes, names, addresses,
+// figures, persons and ID numbers on any engine and machine (the sealed
+// ID numbers and phones differ only by their random nonces). Generation
+// runs as a list of steps (see steps); each step draws from its own random
+// stream, derived from the seed and the step's name, so adding or changing
+// one step never changes what the others produce.
 //
 // # Adding a generator
 //
-// A later issue adds persons, households, cases… by writing one function
+// Later issues add cases, activities… the way the registry was added (see
+// genPersons in persons.go): one function
 //
-//	func genPersons(ctx context.Context, g *Gen) error
+//	func genCases(ctx context.Context, g *Gen) error
 //
-// and appending {"persons", genPersons} to steps. The function reads the
-// units made before it from g.Res (g.Res.Committees, g.Res.BuildingGroups,
-// each with its ID, name, parent and base population), draws only from g.R,
+// appended as {"cases", genCases} to steps. The function reads the units
+// made before it from g.Res (g.Res.Committees, g.Res.BuildingGroups, each
+// with its ID, name, parent and base population), draws only from g.R,
 // writes through g.DB (large volumes in batched transactions: a million
 // persons do not go through one service call each) or through the domain's
 // service with g.Actor, and records what later steps need in new fields of
-// Result. A size knob (say Options.Persons) goes into Options with a
+// Result. A size knob (like Options.Persons) goes into Options with a
 // default in Options.normalise, so benchmarks can ask for 1,000,000.
 package demo
 
@@ -38,6 +41,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/org"
+	"shiliu/internal/secret"
 )
 
 // Options size the district. Zero values take the defaults.
@@ -48,10 +52,24 @@ type Options struct {
 	Subdistricts int
 	// CommitteesPerSubdistrict is the number of 居委 in each (default 8, at most 999).
 	CommitteesPerSubdistrict int
-	// Year is the current year (default: this year); base population is
+	// Year is the current year (default: Today's year); base population is
 	// generated for it and the two years before.
 	Year int
+	// Persons is the size of the registry (default 3,000; negative for
+	// none): minority residents and the Han members of their households.
+	// Benchmarks ask for 1,000,000.
+	Persons int
+	// Keys seal the registry's ID numbers and phones (the instance's keys,
+	// app.App.Keys). Required when Persons is not negative.
+	Keys *secret.Keys
+	// Today is the date the registry is drawn for (default: today in
+	// China): ages, permits expiring or expired, stays past their expected
+	// end are relative to it.
+	Today time.Time
 }
+
+// DefaultPersons is the registry size of Options.Persons zero.
+const DefaultPersons = 3000
 
 func (o *Options) normalise() error {
 	if o.Subdistricts == 0 {
@@ -60,8 +78,14 @@ func (o *Options) normalise() error {
 	if o.CommitteesPerSubdistrict == 0 {
 		o.CommitteesPerSubdistrict = 8
 	}
+	if o.Today.IsZero() {
+		o.Today = time.Now()
+	}
 	if o.Year == 0 {
-		o.Year = time.Now().Year()
+		o.Year = o.Today.In(chinaTime).Year()
+	}
+	if o.Persons == 0 {
+		o.Persons = DefaultPersons
 	}
 	switch {
 	case o.Subdistricts < 0 || o.Subdistricts > 999:
@@ -70,6 +94,10 @@ func (o *Options) normalise() error {
 		return fmt.Errorf("demo: committees per subdistrict must be 1–999, not %d", o.CommitteesPerSubdistrict)
 	case o.Year < 1951 || o.Year > 2100:
 		return fmt.Errorf("demo: year %d out of range", o.Year)
+	case o.Persons > 50_000_000:
+		return fmt.Errorf("demo: at most 50,000,000 persons, not %d", o.Persons)
+	case o.Persons > 0 && o.Keys == nil:
+		return errors.New("demo: Options.Keys is needed to seal the registry's ID numbers and phones")
 	}
 	return nil
 }
@@ -126,6 +154,8 @@ type Result struct {
 	LiaisonGroups  []*Unit
 	// Years with base population, oldest first; the last is Options.Year.
 	Years []int
+	// Registry is what the registry step made.
+	Registry RegistryStats
 }
 
 // Gen is the state a step works with.
@@ -157,6 +187,7 @@ var steps = []Step{
 	{"org", genOrg},
 	{"population", genPopulation},
 	{"accounts", genAccounts},
+	{"persons", genPersons},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo

@@ -14,6 +14,7 @@ import (
 	"shiliu/internal/dbtest"
 	"shiliu/internal/demo"
 	"shiliu/internal/org"
+	"shiliu/internal/secret"
 )
 
 func init() {
@@ -23,11 +24,24 @@ func init() {
 
 const year = 2026
 
+// today is the date tests generate the registry for.
+var today = time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
+
+// testKeys returns fresh instance keys (SM4, as a new instance makes).
+func testKeys(t testing.TB) *secret.Keys {
+	t.Helper()
+	k, err := secret.LoadOrCreate(t.TempDir(), secret.SM4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 func TestGenerate(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		start := time.Now()
-		res, err := demo.Generate(ctx, d, demo.Options{Seed: 7, Year: year})
+		res, err := demo.Generate(ctx, d, demo.Options{Seed: 7, Year: year, Keys: testKeys(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +135,7 @@ func TestGenerate(t *testing.T) {
 		}
 
 		// A second run is refused and changes nothing.
-		if _, err := demo.Generate(ctx, d, demo.Options{Seed: 8}); !errors.Is(err, demo.ErrNotEmpty) {
+		if _, err := demo.Generate(ctx, d, demo.Options{Seed: 8, Keys: testKeys(t)}); !errors.Is(err, demo.ErrNotEmpty) {
 			t.Fatalf("second run: %v, want ErrNotEmpty", err)
 		}
 		if n, _ := s.Count(ctx); n != units {
@@ -197,7 +211,7 @@ func TestDeterministic(t *testing.T) {
 			fresh = dbtest.Postgres
 		}
 		d2 := fresh(t)
-		opt := demo.Options{Seed: 42, Year: year}
+		opt := demo.Options{Seed: 42, Year: year, Keys: testKeys(t), Today: today}
 		r1, err := demo.Generate(ctx, d, opt)
 		if err != nil {
 			t.Fatal(err)
@@ -221,7 +235,7 @@ func TestDeterministic(t *testing.T) {
 
 		// Another seed gives another district.
 		d3 := fresh(t)
-		if _, err := demo.Generate(ctx, d3, demo.Options{Seed: 43, Year: year}); err != nil {
+		if _, err := demo.Generate(ctx, d3, demo.Options{Seed: 43, Year: year, Keys: opt.Keys, Today: today}); err != nil {
 			t.Fatal(err)
 		}
 		if dump(t, d3) == a {
@@ -236,7 +250,7 @@ func TestOptions(t *testing.T) {
 	if _, err := demo.Generate(ctx, d, demo.Options{Subdistricts: -1}); err == nil {
 		t.Error("negative size accepted")
 	}
-	res, err := demo.Generate(ctx, d, demo.Options{Seed: 1, Subdistricts: 3, CommitteesPerSubdistrict: 2, Year: 2030})
+	res, err := demo.Generate(ctx, d, demo.Options{Seed: 1, Subdistricts: 3, CommitteesPerSubdistrict: 2, Year: 2030, Persons: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

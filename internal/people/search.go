@@ -3,10 +3,13 @@ package people
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"unicode"
 
 	"shiliu/internal/auth"
+	"shiliu/internal/db"
 	"shiliu/internal/ref"
 )
 
@@ -78,10 +81,50 @@ func ClassifyQuery(q string) (QueryKind, string) {
 }
 
 // where builds the WHERE clause for f within the actor's scope.
+//
+// The conditions are shaped for the indexes of migration 0003 (see
+// 0003_search.sql), so that a count or a page reads index entries of the
+// matching persons only: the scope and the filters come first as equality
+// seeks on persons_scope (org_id, status, archived, kind, ethnicity), tags
+// go to the partial index persons_tagged, and an org filter narrows the
+// committees sought instead of being checked on every row.
 func (s *Service) where(a *auth.Actor, f Filter) (string, []any, QueryKind) {
-	cond, args := scope(a, "p")
-	conds := []string{cond}
+	var conds []string
+	var args []any
 	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
+	kind, v := ClassifyQuery(f.Q)
+	liaison := a.Scope().LiaisonUserID != 0
+	// The first condition is the scope (see pinyin below).
+	switch {
+	case f.OrgID != 0 && !liaison:
+		// The filter's unit, intersected with the scope: its subtree, or for
+		// a building group its committee. One list of committees to seek.
+		lo, hi := scopeRange(a)
+		add(`p.org_id IN (SELECT c.id FROM org_units u, org_units c WHERE u.id = ? AND c.path >= ? AND c.path < ?
+			AND ((c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0') OR (u.kind = 'building_group' AND c.id = u.parent_id)))`,
+			f.OrgID, lo, hi)
+		// A building group further limits to its members; for any other
+		// unit the constant subquery is true and no row is read.
+		add(`((SELECT kind FROM org_units WHERE id = ?) <> 'building_group' OR p.building_group_id = ?)`, f.OrgID, f.OrgID)
+	case !liaison && (kind == QIDNumber || kind == QPhone || kind == QLast4 || kind == QPinyin && wholeTree(a)):
+		// A search that its own index narrows to a few persons checks each
+		// one's unit, rather than listing every unit of the scope first (a
+		// city's district holds some 15,000 with its building groups).
+		lo, hi := scopeRange(a)
+		add(`EXISTS (SELECT 1 FROM org_units so WHERE so.id = p.org_id AND so.path >= ? AND so.path < ?)`, lo, hi)
+	default:
+		cond, sargs := scope(a, "p")
+		add(cond, sargs...)
+		if f.OrgID != 0 {
+			add(`(p.org_id IN (SELECT c.id FROM org_units c, org_units u WHERE u.id = ? AND c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0')
+			OR p.building_group_id = ?)`, f.OrgID, f.OrgID)
+		}
+	}
+	nScope := len(args)
+	if len(conds) > 1 {
+		// An org filter: the scope is its first two conditions.
+		conds = []string{conds[0] + " AND " + conds[1]}
+	}
 	switch f.Status {
 	case "all":
 		add("p.status <> 'merged'")
@@ -93,7 +136,26 @@ func (s *Service) where(a *auth.Actor, f Filter) (string, []any, QueryKind) {
 	if !f.Archived {
 		add("p.archived = 0")
 	}
-	kind, v := ClassifyQuery(f.Q)
+	eth := ""
+	if f.Ethnicity != "" {
+		if e, ok := ref.ParseEthnicity(f.Ethnicity); ok {
+			eth = e.Code
+		}
+	}
+	switch {
+	case f.Kind.Valid():
+		add("p.kind = ?", int(f.Kind))
+	case eth != "" || f.Minority:
+		// Every person is of kind 1 or 2: naming both lets the ethnicity
+		// that follows kind in persons_scope be sought too.
+		add("p.kind IN (1, 2)")
+	}
+	if eth != "" {
+		add("p.ethnicity = ?", eth)
+	}
+	if f.Minority {
+		add("p.ethnicity <> '01'")
+	}
 	switch kind {
 	case QIDNumber:
 		add("p.id_index = ?", s.Keys.Index(purposeID, v))
@@ -104,35 +166,71 @@ func (s *Service) where(a *auth.Actor, f Filter) (string, []any, QueryKind) {
 	case QPinyin:
 		// Full pinyin or initials, as a prefix: 'zha' finds 张 and 赵…, 'zxm'
 		// finds 张晓明. '{' is the byte after 'z'.
-		add("((p.pinyin >= ? AND p.pinyin < ?) OR (p.initials >= ? AND p.initials < ?))", v, v+"{", v, v+"{")
+		if wholeTree(a) && !liaison {
+			// At the top of the tree, through the two indexes (persons_order,
+			// persons_initials), each branch checking the scope on the index
+			// entry before its row is read.
+			sc, sa := conds[0], args[:nScope:nScope]
+			pa := append(append([]any{v, v + "{"}, sa...), v, v+"{")
+			pa = append(pa, sa...)
+			add("((p.pinyin >= ? AND p.pinyin < ? AND "+sc+") OR (p.initials >= ? AND p.initials < ? AND "+sc+"))", pa...)
+			break
+		}
+		// Within a subdistrict, through the scope: a short prefix (zh, ma)
+		// matches tens of thousands in a city and a few hundred here, and
+		// persons_scope holds both columns. SQLite is told so with unary +
+		// (its planner assumes any scope lists 25 units).
+		plus := ""
+		if s.DB.Dialect == db.SQLite {
+			plus = "+"
+		}
+		add("(("+plus+"p.pinyin >= ? AND "+plus+"p.pinyin < ?) OR ("+plus+"p.initials >= ? AND "+plus+"p.initials < ?))", v, v+"{", v, v+"{")
 	case QName:
-		// A fragment anywhere in the name; within a subdistrict's scope the
-		// scan covers only its committees' rows (persons_org).
-		add("p.name LIKE ?", "%"+likeEscape(v)+"%")
-	}
-	if f.Tags != 0 {
-		add("(p.tags & ?) = ?", int(f.Tags), int(f.Tags))
-	}
-	if f.Ethnicity != "" {
-		if e, ok := ref.ParseEthnicity(f.Ethnicity); ok {
-			add("p.ethnicity = ?", e.Code)
+		// A fragment anywhere in the name, read from the index entries of
+		// the scope (persons_scope holds the name). Without Latin letters,
+		// whose case LIKE ignores, a plain substring test does the same
+		// and is cheaper.
+		// % and _ are dropped from the fragment, as they always were.
+		v = likeEscape(v)
+		switch {
+		case hasASCIILetter(v):
+			add("p.name LIKE ?", "%"+v+"%")
+		case s.DB.Dialect == db.Postgres:
+			add("strpos(p.name, ?) > 0", v)
+		default:
+			add("instr(p.name, ?) > 0", v)
 		}
 	}
-	if f.Minority {
-		add("p.ethnicity <> '01'")
-	}
-	if f.Kind.Valid() {
-		add("p.kind = ?", int(f.Kind))
-	}
-	if f.OrgID != 0 {
-		add(`p.org_id IN (SELECT c.id FROM org_units c, org_units u WHERE u.id = ? AND c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0')
-			OR p.building_group_id = ?`, f.OrgID, f.OrgID)
-		conds[len(conds)-1] = "(" + conds[len(conds)-1] + ")"
+	if f.Tags != 0 {
+		// Written with constants, one term per tag, so that the partial
+		// index of tagged persons (WHERE tags <> 0) is seen to apply.
+		add("p.tags <> 0")
+		for _, t := range AllTags {
+			if f.Tags.Has(t.Tag) {
+				add("(p.tags & " + strconv.Itoa(int(t.Tag)) + ") <> 0")
+			}
+		}
 	}
 	if f.NoHousehold {
 		add("p.household_id IS NULL")
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, kind
+}
+
+// wholeTree reports whether the actor sees from the top of the org tree (a
+// district, or a city's root): a scope of every person, where listing the
+// scope's units costs more than checking the unit of each candidate.
+func wholeTree(a *auth.Actor) bool {
+	return strings.Count(a.Scope().Path, "/") <= 2
+}
+
+func hasASCIILetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c >= 'a' && c <= 'z' {
+			return true
+		}
+	}
+	return false
 }
 
 func likeEscape(s string) string {
@@ -150,7 +248,7 @@ func (s *Service) Search(ctx context.Context, a *auth.Actor, f Filter) ([]*Perso
 	if total == 0 {
 		return nil, 0, nil
 	}
-	list, err := s.page(ctx, where, args, f)
+	list, err := s.pageOf(ctx, where, args, f, total)
 	return list, total, err
 }
 
@@ -162,6 +260,21 @@ func (s *Service) SearchPage(ctx context.Context, a *auth.Actor, f Filter) ([]*P
 }
 
 func (s *Service) page(ctx context.Context, where string, args []any, f Filter) ([]*Person, error) {
+	return s.pageOf(ctx, where, args, f, -1)
+}
+
+// pageOf reads one page in two steps: the ids of the page, from index
+// entries alone, then the rows of those ids only. total is the number of
+// matches when the caller knows it, else -1.
+//
+// For the default order (pinyin), a page of many matches is fastest by
+// walking persons_order in list order and stopping after the page; a page
+// of few matches by collecting them through the filters' indexes and
+// sorting them. PostgreSQL's planner tells the two apart from its
+// statistics; SQLite's cannot (it knows the average ethnicity, not that
+// 回族 is common and 俄罗斯族 rare), so on SQLite the number of matches
+// decides, counted up to the point where walking wins when not given.
+func (s *Service) pageOf(ctx context.Context, where string, args []any, f Filter, total int) ([]*Person, error) {
 	order := map[string]string{"birth": "p.birth_date, p.id", "updated": "p.updated_at DESC, p.id DESC", "org": "o.path, p.pinyin, p.id",
 		"permit": "p.permit_expiry, p.id", "leave": "p.expected_leave_date, p.id"}[f.Sort]
 	if order == "" {
@@ -170,7 +283,26 @@ func (s *Service) page(ctx context.Context, where string, args []any, f Filter) 
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+personCols+personFrom+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	f.Offset = max(f.Offset, 0)
+	from := " FROM persons p"
+	if strings.HasPrefix(order, "o.") {
+		from += " JOIN org_units o ON o.id = p.org_id"
+	} else if order == "p.pinyin, p.id" && s.DB.Dialect == db.SQLite && strings.TrimSpace(f.Q) == "" {
+		// Filters only: their matches are spread over the list order. (The
+		// matches of a name or pinyin search are not: 张 and zhang all sit
+		// near the end, and walking to them would read most of the index.)
+		walk, err := s.walkInOrder(ctx, where, args, f, total)
+		if err != nil {
+			return nil, err
+		}
+		if walk {
+			from = " FROM persons p INDEXED BY persons_order"
+		}
+	}
+	q := `SELECT ` + personCols + ` FROM (SELECT p.id` + from + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?) k
+		JOIN persons p ON p.id = k.id JOIN org_units o ON o.id = p.org_id LEFT JOIN org_units bg ON bg.id = p.building_group_id
+		LEFT JOIN households h ON h.id = p.household_id ORDER BY ` + order
+	rows, err := s.DB.Query(ctx, q, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("search persons: %w", err)
 	}
@@ -184,6 +316,29 @@ func (s *Service) page(ctx context.Context, where string, args []any, f Filter) 
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// walkInOrder decides whether a page in pinyin order is read by walking
+// persons_order (true) or by sorting the matches (false). Walking reads
+// about (offset+limit) × rows/total entries, sorting about total entries
+// at some three times the cost each: walking wins above
+// total ≈ √((offset+limit) × rows / 3).
+func (s *Service) walkInOrder(ctx context.Context, where string, args []any, f Filter, total int) (bool, error) {
+	var rows int64
+	if err := s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM persons`).Scan(&rows); err != nil {
+		return false, err
+	}
+	if rows < 20_000 {
+		return false, nil // either way is fast
+	}
+	threshold := int(math.Sqrt(float64(f.Offset+f.Limit) * float64(rows) / 3))
+	if total < 0 {
+		// Count only as far as the threshold.
+		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM persons p`+where+` LIMIT ?) x`, append(args[:len(args):len(args)], threshold+1)...).Scan(&total); err != nil {
+			return false, err
+		}
+	}
+	return total > threshold, nil
 }
 
 // HouseholdFilter selects households.
