@@ -156,6 +156,8 @@ type Result struct {
 	Years []int
 	// Registry is what the registry step made.
 	Registry RegistryStats
+	// Activity is what the activity step made (cases, pairings…).
+	Activity ActivityStats
 }
 
 // Gen is the state a step works with.
@@ -188,6 +190,7 @@ var steps = []Step{
 	{"population", genPopulation},
 	{"accounts", genAccounts},
 	{"persons", genPersons},
+	{"activity", genActivity},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo

@@ -33,7 +33,8 @@ type caseIndexPage struct {
 	Pager   Pager
 	F       cases.Filter
 	Overdue int
-	DueSoon []*cases.Case
+	Open    int
+	Mine    int
 }
 
 func caseFilterFrom(r *http.Request) cases.Filter {
@@ -54,6 +55,12 @@ func (s *Server) caseIndex(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if p.places, err = s.places(r); err == nil {
 		p.Overdue, err = s.Cases.OverdueCount(r.Context(), a)
+	}
+	if err == nil {
+		_, p.Open, err = s.Cases.List(r.Context(), a, cases.Filter{Status: "open", Limit: 1})
+	}
+	if err == nil {
+		_, p.Mine, err = s.Cases.List(r.Context(), a, cases.Filter{Status: "open", AssigneeUserID: a.UserID, Limit: 1})
 	}
 	if err != nil {
 		s.fail(w, r, err)
