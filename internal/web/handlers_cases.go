@@ -331,8 +331,9 @@ func (s *Server) caseExport(w http.ResponseWriter, r *http.Request) {
 
 type myWorkPage struct {
 	Page
-	Work   *cases.Work
-	Visits []*pairing.Pairing
+	Work    *cases.Work
+	DueSoon []*cases.Case
+	Visits  []*pairing.Pairing
 }
 
 func (s *Server) myWork(w http.ResponseWriter, r *http.Request) {
@@ -340,7 +341,10 @@ func (s *Server) myWork(w http.ResponseWriter, r *http.Request) {
 	p := &myWorkPage{Page: s.page(r, "my.title")}
 	var err error
 	if a.Can(auth.CaseView) {
-		p.Work, err = s.Cases.MyWork(r.Context(), a)
+		if p.Work, err = s.Cases.MyWork(r.Context(), a); err == nil {
+			// Open cases in scope whose deadline falls within two days.
+			p.DueSoon, err = s.Cases.DueSoon(r.Context(), a, 48*time.Hour)
+		}
 	}
 	if err == nil && a.Can(auth.PairingView) {
 		p.Visits, err = s.Pairing.MyVisitsDue(r.Context(), a)
