@@ -239,10 +239,14 @@ func likeEscape(s string) string {
 
 // Search returns the persons matching f in the actor's scope and their
 // total.
+//
+// The total is counted up to CountCap+1: a search of a whole district does
+// not pay for counting half a million rows that no one pages through; the
+// screen says "more than 10,000" and asks to narrow it.
 func (s *Service) Search(ctx context.Context, a *auth.Actor, f Filter) ([]*Person, int, error) {
 	where, args, _ := s.where(a, f)
 	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM persons p`+where, args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM persons p`+where+` LIMIT ?) x`, append(args, CountCap+1)...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count persons: %w", err)
 	}
 	if total == 0 {
@@ -251,6 +255,9 @@ func (s *Service) Search(ctx context.Context, a *auth.Actor, f Filter) ([]*Perso
 	list, err := s.pageOf(ctx, where, args, f, total)
 	return list, total, err
 }
+
+// CountCap is how far Search counts; a total above it means "more".
+const CountCap = 10000
 
 // SearchPage returns one page without counting (for exports and quick
 // lookups).
@@ -270,10 +277,10 @@ func (s *Service) page(ctx context.Context, where string, args []any, f Filter) 
 // For the default order (pinyin), a page of many matches is fastest by
 // walking persons_order in list order and stopping after the page; a page
 // of few matches by collecting them through the filters' indexes and
-// sorting them. PostgreSQL's planner tells the two apart from its
-// statistics; SQLite's cannot (it knows the average ethnicity, not that
-// 回族 is common and 俄罗斯族 rare), so on SQLite the number of matches
-// decides, counted up to the point where walking wins when not given.
+// sorting them. The planners cannot tell the two apart (SQLite assumes any
+// list of units holds 25, PostgreSQL misjudges a subdistrict's share), so
+// the number of matches decides, counted up to the point where walking
+// wins when not given.
 func (s *Service) pageOf(ctx context.Context, where string, args []any, f Filter, total int) ([]*Person, error) {
 	order := map[string]string{"birth": "p.birth_date, p.id", "updated": "p.updated_at DESC, p.id DESC", "org": "o.path, p.pinyin, p.id",
 		"permit": "p.permit_expiry, p.id", "leave": "p.expected_leave_date, p.id"}[f.Sort]
@@ -285,21 +292,34 @@ func (s *Service) pageOf(ctx context.Context, where string, args []any, f Filter
 	}
 	f.Offset = max(f.Offset, 0)
 	from := " FROM persons p"
+	inner := ""
 	if strings.HasPrefix(order, "o.") {
 		from += " JOIN org_units o ON o.id = p.org_id"
-	} else if order == "p.pinyin, p.id" && s.DB.Dialect == db.SQLite && strings.TrimSpace(f.Q) == "" {
-		// Filters only: their matches are spread over the list order. (The
-		// matches of a name or pinyin search are not: 张 and zhang all sit
-		// near the end, and walking to them would read most of the index.)
-		walk, err := s.walkInOrder(ctx, where, args, f, total)
-		if err != nil {
-			return nil, err
+	} else if order == "p.pinyin, p.id" {
+		walk := false
+		if strings.TrimSpace(f.Q) == "" {
+			// Filters only: their matches are spread over the list order.
+			// (The matches of a name or pinyin search are not: 张 and zhang
+			// all sit near the end, and walking to them would read most of
+			// the index.)
+			var err error
+			if walk, err = s.walkInOrder(ctx, where, args, f, total); err != nil {
+				return nil, err
+			}
 		}
-		if walk {
+		switch {
+		case walk && s.DB.Dialect == db.SQLite:
 			from = " FROM persons p INDEXED BY persons_order"
+		case !walk && s.DB.Dialect == db.Postgres:
+			// Few matches: collect them, then sort. PostgreSQL would walk
+			// persons_order when it takes a subdistrict's units for many.
+			inner = `WITH m AS MATERIALIZED (SELECT p.id, p.pinyin FROM persons p` + where + `) SELECT m.id FROM m ORDER BY m.pinyin, m.id LIMIT ? OFFSET ?`
 		}
 	}
-	q := `SELECT ` + personCols + ` FROM (SELECT p.id` + from + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?) k
+	if inner == "" {
+		inner = `SELECT p.id` + from + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	}
+	q := `SELECT ` + personCols + ` FROM (` + inner + `) k
 		JOIN persons p ON p.id = k.id JOIN org_units o ON o.id = p.org_id LEFT JOIN org_units bg ON bg.id = p.building_group_id
 		LEFT JOIN households h ON h.id = p.household_id ORDER BY ` + order
 	rows, err := s.DB.Query(ctx, q, append(args, f.Limit, f.Offset)...)
