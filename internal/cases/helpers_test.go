@@ -2,8 +2,8 @@ package cases_test
 
 import (
 	"context"
-	"errors"
 	"os"
+	"shiliu/internal/errs/errstest"
 	"slices"
 	"testing"
 	"time"
@@ -12,7 +12,6 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
 	"shiliu/internal/db"
-	"shiliu/internal/errs"
 	"shiliu/internal/org"
 	"shiliu/internal/people"
 	"shiliu/internal/ref"
@@ -313,40 +312,14 @@ func (f *fix) notified(t *testing.T, kind string, caseID int64) []string {
 	return out
 }
 
-func wantFields(t *testing.T, err error, want map[string]string) {
-	t.Helper()
-	e, ok := errs.As(err)
-	if !ok || e.Kind != errs.Invalid {
-		t.Fatalf("got %v, want invalid fields %v", err, want)
-	}
-	for k, v := range want {
-		if e.Fields[k] != v {
-			t.Errorf("field %s = %q, want %q (all: %v)", k, e.Fields[k], v, e.Fields)
-		}
-	}
-	for k := range e.Fields {
-		if _, ok := want[k]; !ok {
-			t.Errorf("unexpected field error %s = %q", k, e.Fields[k])
-		}
-	}
-}
-
-func wantKind(t *testing.T, err error, kind errs.Kind, key string) {
-	t.Helper()
-	e, ok := errs.As(err)
-	if !ok || e.Kind != kind || (key != "" && e.Key != key) {
-		t.Fatalf("got %v, want kind %d key %q", err, kind, key)
-	}
-}
-
-func wantOutOfScope(t *testing.T, err error) {
-	t.Helper()
-	if !errors.Is(err, errs.ErrOutOfScope) || errs.KindOf(err) != errs.NotFound {
-		t.Fatalf("got %v, want out of scope (not found)", err)
-	}
-}
-
 // cstTime formats a stored timestamp in China time.
 func cstTime(ts string) string {
 	return db.ParseTime(ts).In(cst).Format("2006-01-02 15:04:05 Mon")
 }
+
+// The shared assertions on service errors.
+var (
+	wantFields     = errstest.WantFields
+	wantKind       = errstest.WantKind
+	wantOutOfScope = errstest.WantOutOfScope
+)

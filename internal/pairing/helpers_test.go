@@ -2,9 +2,9 @@ package pairing_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
+	"shiliu/internal/errs/errstest"
 	"slices"
 	"testing"
 	"time"
@@ -12,7 +12,6 @@ import (
 	"shiliu/internal/audit"
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
-	"shiliu/internal/errs"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
 	"shiliu/internal/people"
@@ -200,42 +199,6 @@ func ids(ps []*pairing.Pairing) []int64 {
 
 func idsOf(ps ...*pairing.Pairing) []int64 { return ids(ps) }
 
-// wantFields checks that err is an invalid-input error naming exactly the
-// given fields with the given message keys.
-func wantFields(t *testing.T, err error, want map[string]string) {
-	t.Helper()
-	e, ok := errs.As(err)
-	if !ok || e.Kind != errs.Invalid {
-		t.Fatalf("got %v, want invalid fields %v", err, want)
-	}
-	for k, v := range want {
-		if e.Fields[k] != v {
-			t.Errorf("field %s = %q, want %q (all: %v)", k, e.Fields[k], v, e.Fields)
-		}
-	}
-	for k := range e.Fields {
-		if _, ok := want[k]; !ok {
-			t.Errorf("unexpected field error %s = %q", k, e.Fields[k])
-		}
-	}
-}
-
-func wantKind(t *testing.T, err error, kind errs.Kind, key string) {
-	t.Helper()
-	e, ok := errs.As(err)
-	if !ok || e.Kind != kind || (key != "" && e.Key != key) {
-		t.Fatalf("got %v, want kind %d key %q", err, kind, key)
-	}
-}
-
-// wantOutOfScope checks err is the out-of-scope error (shown as not found).
-func wantOutOfScope(t *testing.T, err error) {
-	t.Helper()
-	if !errors.Is(err, errs.ErrOutOfScope) || errs.KindOf(err) != errs.NotFound {
-		t.Fatalf("got %v, want out of scope (not found)", err)
-	}
-}
-
 // count returns a single integer from a query.
 func (f *fix) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
@@ -281,3 +244,10 @@ func (f *fix) wantAudit(t *testing.T, action, entity string, id int64, n int, us
 	}
 	return recs
 }
+
+// The shared assertions on service errors.
+var (
+	wantFields     = errstest.WantFields
+	wantKind       = errstest.WantKind
+	wantOutOfScope = errstest.WantOutOfScope
+)
