@@ -628,7 +628,7 @@ func (e *Env) Report(w io.Writer, results []Result) {
 	for _, u := range e.Users {
 		fmt.Fprintf(w, "  %s sees %d active persons in %d committees\n", u.Label, u.Visible, len(u.committees))
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "(\"avg total\" is the mean total returned, which Search counts up to %d; \"none\" the share of searches that found nobody)\n\n", people.CountCap+1)
 	fmt.Fprintf(w, "%-34s %-24s %9s %9s %9s %11s %6s  %s\n", "user", "search", "median", "p99", "max", "avg total", "none", "")
 	for _, r := range results {
 		mark := "ok"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"shiliu/internal/org"
+	"shiliu/internal/people"
 	"shiliu/internal/ref"
 )
 
@@ -304,8 +305,18 @@ func (reg *registry) committee(ctx context.Context, c *Unit, quota int, floatSha
 		// A floating single is often registered without a household, and so
 		// are a few registered residents.
 		withHousehold := !(len(fam) == 1 && (kind == 2 && r.IntN(2) == 0 || r.IntN(25) == 0))
+		// When the records were entered: a floating household on arrival
+		// (they arrived together), others over the last three years.
+		created := reg.createdDate()
+		var arrival time.Time
+		if kind == 2 {
+			arrival = reg.today.AddDate(0, 0, -1-r.IntN(8*365))
+			created = arrival.AddDate(0, 0, r.IntN(60))
+			if created.After(reg.today) {
+				created = reg.today
+			}
+		}
 		var h *householdRow
-		created := reg.createdDate(kind)
 		if withHousehold {
 			reg.householdSeq[c.ID]++
 			h = &householdRow{id: reg.nextHousehold, org: c.ID, code: fmt.Sprintf("%s-%04d", c.Code[len(c.Code)-3:], reg.householdSeq[c.ID]), addr: addr, created: created}
@@ -315,15 +326,6 @@ func (reg *registry) committee(ctx context.Context, c *Unit, quota int, floatSha
 			reg.nextHousehold++
 			reg.households = append(reg.households, h)
 			reg.stats.Households++
-		}
-		// Floating households arrived together.
-		var arrival time.Time
-		if kind == 2 {
-			arrival = reg.today.AddDate(0, 0, -1-r.IntN(8*365))
-			created = arrival.AddDate(0, 0, r.IntN(60))
-			if created.After(reg.today) {
-				created = reg.today
-			}
 		}
 		rows := make([]*personRow, len(fam))
 		eths := map[string]bool{}
@@ -346,6 +348,9 @@ func (reg *registry) committee(ctx context.Context, c *Unit, quota int, floatSha
 		}
 		if len(eths) > 1 {
 			reg.stats.MixedHouseholds++
+		}
+		if h != nil {
+			h.created = rows[0].created // not before its head was born
 		}
 		reg.lifecycle(rows, h != nil, c)
 		if h != nil && h.head != 0 && rows[0].tags&tagHardship != 0 {
@@ -596,7 +601,7 @@ func hasSurname(eth string) bool {
 }
 
 // createdDate is when a record was entered: over the last three years.
-func (reg *registry) createdDate(kind int) time.Time {
+func (reg *registry) createdDate() time.Time {
 	return reg.today.AddDate(0, 0, -30-reg.r.IntN(3*365))
 }
 
@@ -670,8 +675,7 @@ func (reg *registry) person(c, bg *Unit, kind int, m member, addr string, create
 		}
 	}
 	minority := m.eth != ref.HanCode
-	switch {
-	case m.rel == "户主" && r.IntN(1000) < 30:
+	if m.rel == "户主" && r.IntN(1000) < 30 {
 		p.tags |= tagHardship
 	}
 	if r.IntN(1000) < 20+age/4 {
@@ -691,16 +695,16 @@ func (reg *registry) person(c, bg *Unit, kind int, m member, addr string, create
 	return p
 }
 
-// The tag bits (people.Tag; the values are stored and never change).
+// The tags, as stored bits.
 const (
-	tagHardship       = 1 << 0
-	tagSubsistence    = 1 << 1
-	tagDisabled       = 1 << 2
-	tagElderlyAlone   = 1 << 3
-	tagRepresentative = 1 << 4
-	tagVolunteer      = 1 << 5
-	tagLiaison        = 1 << 6
-	tagPartyMember    = 1 << 7
+	tagHardship       = int(people.TagHardship)
+	tagSubsistence    = int(people.TagSubsistence)
+	tagDisabled       = int(people.TagDisabled)
+	tagElderlyAlone   = int(people.TagElderlyAlone)
+	tagRepresentative = int(people.TagRepresentative)
+	tagVolunteer      = int(people.TagVolunteer)
+	tagLiaison        = int(people.TagLiaison)
+	tagPartyMember    = int(people.TagPartyMember)
 )
 
 // idNumber makes a valid, unique ID number: region, birth date, a sequence
@@ -938,7 +942,7 @@ func (reg *registry) duplicate(c *Unit) {
 	}
 	p.curAddr = reg.address(bg)
 	p.regAddr = p.curAddr
-	p.created = reg.createdDate(p.kind)
+	p.created = reg.createdDate()
 	if p.created.Before(p.birth) {
 		p.created = reg.today
 	}
