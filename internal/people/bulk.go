@@ -243,6 +243,12 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 			_, _ = s.DB.W.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
 			_, _ = s.DB.W.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = DEFAULT")
 		}
+		if err == nil && !opts.DryRun && rep.Imported >= 10000 {
+			// After a large load the planner's statistics are stale, and a
+			// search can pick a plan that walks the whole table: refresh
+			// them (sampled, so this takes milliseconds on SQLite).
+			refreshStats(context.WithoutCancel(ctx), s.DB)
+		}
 	}
 	if err != nil {
 		if ap.errBook != nil {
@@ -1534,4 +1540,15 @@ func (s *Service) groupUnits(ctx context.Context) (map[int64]roster.Unit, error)
 func (r *ImportSummary) String() string {
 	return strconv.Itoa(r.Rows) + " rows, " + strconv.Itoa(r.Imported) + " imported, " + strconv.Itoa(r.Updated) + " updated, " +
 		strconv.Itoa(r.Unchanged) + " unchanged, " + strconv.Itoa(r.Rejected) + " rejected, " + strconv.Itoa(r.Warnings) + " warnings"
+}
+
+// refreshStats updates the query planner's statistics of the registry.
+func refreshStats(ctx context.Context, d *db.DB) {
+	if d.Dialect == db.SQLite {
+		_, _ = d.W.ExecContext(ctx, "PRAGMA analysis_limit = 1000")
+		_, _ = d.W.ExecContext(ctx, "ANALYZE persons")
+		_, _ = d.W.ExecContext(ctx, "PRAGMA analysis_limit = 0")
+		return
+	}
+	_, _ = d.W.ExecContext(ctx, "ANALYZE persons")
 }
