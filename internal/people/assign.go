@@ -65,37 +65,21 @@ func (s *Service) Assign(ctx context.Context, a *auth.Actor, liaisonUserID int64
 			if _, err := s.get(ctx, tx.Raw(), a, pid); err != nil {
 				return err
 			}
-			var res sql.Result
-			var err error
-			if assign {
-				res, err = tx.Exec(ctx, `INSERT INTO liaison_assignments (user_id, person_id, created_at) SELECT ?, ?, ?
-					WHERE NOT EXISTS (SELECT 1 FROM liaison_assignments WHERE user_id = ? AND person_id = ?)`, liaisonUserID, pid, now, liaisonUserID, pid)
-			} else {
-				res, err = tx.Exec(ctx, `DELETE FROM liaison_assignments WHERE user_id = ? AND person_id = ?`, liaisonUserID, pid)
-			}
+			k, err := setAssignment(ctx, tx, "person_id", liaisonUserID, pid, assign, now)
 			if err != nil {
 				return err
 			}
-			k, _ := res.RowsAffected()
-			n += int(k)
+			n += k
 		}
 		for _, hid := range householdIDs {
 			if _, err := s.household(ctx, tx.Raw(), a, hid); err != nil {
 				return err
 			}
-			var res sql.Result
-			var err error
-			if assign {
-				res, err = tx.Exec(ctx, `INSERT INTO liaison_assignments (user_id, household_id, created_at) SELECT ?, ?, ?
-					WHERE NOT EXISTS (SELECT 1 FROM liaison_assignments WHERE user_id = ? AND household_id = ?)`, liaisonUserID, hid, now, liaisonUserID, hid)
-			} else {
-				res, err = tx.Exec(ctx, `DELETE FROM liaison_assignments WHERE user_id = ? AND household_id = ?`, liaisonUserID, hid)
-			}
+			k, err := setAssignment(ctx, tx, "household_id", liaisonUserID, hid, assign, now)
 			if err != nil {
 				return err
 			}
-			k, _ := res.RowsAffected()
-			n += int(k)
+			n += k
 		}
 		action := "assign"
 		if !assign {
@@ -105,6 +89,25 @@ func (s *Service) Assign(ctx context.Context, a *auth.Actor, liaisonUserID int64
 			Detail: map[string]any{"persons": personIDs, "households": householdIDs, "changed": n}})
 	})
 	return n, err
+}
+
+// setAssignment adds (assign) or removes one row of liaison_assignments
+// for a person or a household (col is person_id or household_id, a fixed
+// column name, never input) and returns how many rows changed.
+func setAssignment(ctx context.Context, tx *db.Tx, col string, userID, id int64, assign bool, now string) (int, error) {
+	var res sql.Result
+	var err error
+	if assign {
+		res, err = tx.Exec(ctx, `INSERT INTO liaison_assignments (user_id, `+col+`, created_at) SELECT ?, ?, ?
+			WHERE NOT EXISTS (SELECT 1 FROM liaison_assignments WHERE user_id = ? AND `+col+` = ?)`, userID, id, now, userID, id)
+	} else {
+		res, err = tx.Exec(ctx, `DELETE FROM liaison_assignments WHERE user_id = ? AND `+col+` = ?`, userID, id)
+	}
+	if err != nil {
+		return 0, err
+	}
+	k, _ := res.RowsAffected()
+	return int(k), nil
 }
 
 // AssignedLiaisons lists the liaisons who look after a person (directly or
