@@ -57,11 +57,7 @@ func (s *Service) household(ctx context.Context, q db.Querier, a *auth.Actor, id
 		return nil, err
 	}
 	cond, args := householdScope(a, "h")
-	var one int
-	if err := q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM households h WHERE h.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, errs.ErrOutOfScope
-		}
+	if err := s.checkScope(ctx, q, "households h", "h", cond, args, id); err != nil {
 		return nil, err
 	}
 	rows, err := q.QueryContext(ctx, s.DB.Rebind(`SELECT `+personCols+personFrom+` WHERE p.household_id = ? AND p.status <> 'merged' ORDER BY p.id = ? DESC, p.birth_date`), id, h.HeadPersonID)

@@ -115,15 +115,21 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 		return p, nil
 	}
 	cond, args := scope(a, "p")
-	var one int
-	err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM persons p WHERE p.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errs.ErrOutOfScope
-	}
-	if err != nil {
+	if err := s.checkScope(ctx, q, "persons p", "p", cond, args, id); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkScope answers errs.ErrOutOfScope unless row id of table (written
+// with its alias, "persons p") meets the scope condition cond.
+func (s *Service) checkScope(ctx context.Context, q db.Querier, table, alias, cond string, args []any, id int64) error {
+	var one int
+	err := q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM `+table+` WHERE `+alias+`.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.ErrOutOfScope
+	}
+	return err
 }
 
 // Input is what a form, the API or a roster row gives for a person.
