@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"shiliu/internal/errs/errstest"
+	"shiliu/internal/fixture"
 	"slices"
 	"testing"
 	"time"
@@ -58,18 +59,9 @@ func newFix(t *testing.T, d *db.DB) *fix {
 	f.s = cases.New(d, keys, t.TempDir())
 	f.s.Now = func() time.Time { return f.now }
 	f.s.People.Now = f.s.Now
-	orgs := &org.Service{DB: d}
 	mk := func(code, name, addr string, kind org.Kind, parent *org.Unit) *org.Unit {
 		t.Helper()
-		var pid int64
-		if parent != nil {
-			pid = parent.ID
-		}
-		u, err := orgs.Create(ctx, nil, org.Input{Code: code, Name: name, Kind: kind, ParentID: pid, Address: addr})
-		if err != nil {
-			t.Fatalf("create org %s: %v", code, err)
-		}
-		return u
+		return fixture.Unit(t, d, org.Input{Code: code, Name: name, Kind: kind, Address: addr}, parent)
 	}
 	f.dist = mk("D", "测试区", "", org.District, nil)
 	f.sub = mk("S", "石榴街道", "", org.Subdistrict, f.dist)
@@ -81,14 +73,9 @@ func newFix(t *testing.T, d *db.DB) *fix {
 	f.sub2 = mk("S2", "另一街道", "", org.Subdistrict, f.dist)
 	f.c = mk("C", "丙居委", "", org.Committee, f.sub2)
 
-	as := auth.NewService(d)
 	user := func(name string, role auth.Role, u *org.Unit) *auth.Actor {
 		t.Helper()
-		usr, err := as.Create(ctx, nil, auth.NewUser{Username: name, DisplayName: "测试" + name, Role: role, OrgID: u.ID, Password: "correct-horse-battery"})
-		if err != nil {
-			t.Fatalf("create user %s: %v", name, err)
-		}
-		return usr.Actor()
+		return fixture.Actor(t, d, name, role, u)
 	}
 	f.distAdmin = user("distadmin", auth.StreetAdmin, f.dist)
 	f.admin = user("admin", auth.StreetAdmin, f.sub)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"shiliu/internal/errs/errstest"
+	"shiliu/internal/fixture"
 	"slices"
 	"testing"
 	"time"
@@ -67,18 +68,9 @@ func newFix(t *testing.T, d *db.DB) *fix {
 	f.reg.Now = func() time.Time { return clock }
 	f.s = pairing.New(d, f.dataDir)
 	f.s.Now = func() time.Time { return clock }
-	orgs := &org.Service{DB: d}
 	mk := func(code, name string, kind org.Kind, parent *org.Unit) *org.Unit {
 		t.Helper()
-		var pid int64
-		if parent != nil {
-			pid = parent.ID
-		}
-		u, err := orgs.Create(ctx, nil, org.Input{Code: code, Name: name, Kind: kind, ParentID: pid})
-		if err != nil {
-			t.Fatalf("create org %s: %v", code, err)
-		}
-		return u
+		return fixture.Unit(t, d, org.Input{Code: code, Name: name, Kind: kind}, parent)
 	}
 	f.dist = mk("D", "测试区", org.District, nil)
 	f.sub = mk("S", "石榴街道", org.Subdistrict, f.dist)
@@ -89,14 +81,9 @@ func newFix(t *testing.T, d *db.DB) *fix {
 	f.sub2 = mk("S2", "另一街道", org.Subdistrict, f.dist)
 	f.c = mk("C", "丙居委", org.Committee, f.sub2)
 
-	as := auth.NewService(d)
 	user := func(name string, role auth.Role, u *org.Unit) *auth.Actor {
 		t.Helper()
-		usr, err := as.Create(ctx, nil, auth.NewUser{Username: name, DisplayName: "测试" + name, Role: role, OrgID: u.ID, Password: "correct-horse-battery"})
-		if err != nil {
-			t.Fatalf("create user %s: %v", name, err)
-		}
-		return usr.Actor()
+		return fixture.Actor(t, d, name, role, u)
 	}
 	f.admin = user("admin", auth.StreetAdmin, f.sub)
 	f.staffA = user("staffa", auth.CommitteeStaff, f.a)
