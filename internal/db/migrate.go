@@ -2,9 +2,12 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,7 +17,11 @@ import (
 var migrationFS embed.FS
 
 // Migration files are named NNNN_name.sql and written once for both engines.
-// The few type differences are spelled as tokens that are replaced here:
+// A change the engines spell differently (SQLite rebuilds a table to change
+// a column's constraint, PostgreSQL alters it) is a pair of files,
+// NNNN_name.sqlite.sql and NNNN_name.postgres.sql, of which each engine runs
+// its own. The few type differences are spelled as tokens that are replaced
+// here:
 //
 //	{{ID}}   an auto-increment 64-bit primary key
 //	{{BLOB}} binary data
@@ -30,7 +37,10 @@ type migration struct {
 	sql     string
 }
 
-func loadMigrations() ([]migration, error) {
+// dialectSuffix marks a migration file of one engine only.
+var dialectSuffix = map[Dialect]string{SQLite: ".sqlite.sql", Postgres: ".postgres.sql"}
+
+func loadMigrations(d Dialect) ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {
 		return nil, err
@@ -38,6 +48,15 @@ func loadMigrations() ([]migration, error) {
 	var ms []migration
 	for _, e := range entries {
 		name := e.Name()
+		own := true
+		for dl, suffix := range dialectSuffix {
+			if strings.HasSuffix(name, suffix) {
+				own = dl == d
+			}
+		}
+		if !own {
+			continue
+		}
 		num, _, ok := strings.Cut(name, "_")
 		if !ok {
 			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", name)
@@ -60,7 +79,13 @@ func loadMigrations() ([]migration, error) {
 // transaction, and returns how many it applied. Several instances starting at
 // once on PostgreSQL take turns through an advisory lock.
 func (d *DB) Migrate(ctx context.Context) (int, error) {
-	ms, err := loadMigrations()
+	return d.migrateUpTo(ctx, math.MaxInt)
+}
+
+// migrateUpTo applies the migrations up to version last (tests start from
+// an older schema with it).
+func (d *DB) migrateUpTo(ctx context.Context, last int) (int, error) {
+	ms, err := loadMigrations(d.Dialect)
 	if err != nil {
 		return 0, err
 	}
@@ -95,25 +120,59 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	rows.Close()
 	n := 0
 	for _, m := range ms {
-		if applied[m.version] {
+		if applied[m.version] || m.version > last {
 			continue
 		}
-		tx, err := conn.BeginTx(ctx, nil)
-		if err != nil {
+		if err := d.migrate(ctx, conn, m); err != nil {
 			return n, err
-		}
-		if _, err := tx.ExecContext(ctx, dialectTokens[d.Dialect].Replace(m.sql)); err != nil {
-			tx.Rollback()
-			return n, fmt.Errorf("migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, d.Rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"), m.version, m.name, Now()); err != nil {
-			tx.Rollback()
-			return n, fmt.Errorf("record migration %s: %w", m.name, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return n, fmt.Errorf("commit migration %s: %w", m.name, err)
 		}
 		n++
 	}
 	return n, nil
+}
+
+// migrate applies one migration in a transaction. On SQLite foreign keys
+// are off meanwhile, as its way of changing a table (create the new one,
+// copy, drop the old, rename) needs, and checked before the commit.
+func (d *DB) migrate(ctx context.Context, conn *sql.Conn, m migration) (err error) {
+	if d.Dialect == SQLite {
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return err
+		}
+		defer func() {
+			if _, ferr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); err == nil {
+				err = ferr
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, dialectTokens[d.Dialect].Replace(m.sql)); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	if d.Dialect == SQLite {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fkid int
+		switch err := tx.QueryRowContext(ctx, "PRAGMA foreign_key_check").Scan(&table, &rowid, &parent, &fkid); {
+		case err == nil:
+			tx.Rollback()
+			return fmt.Errorf("migration %s: leaves a row of %s (rowid %d) without its %s", m.name, table, rowid.Int64, parent)
+		case !errors.Is(err, sql.ErrNoRows):
+			tx.Rollback()
+			return fmt.Errorf("migration %s: foreign key check: %w", m.name, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, d.Rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"), m.version, m.name, Now()); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("record migration %s: %w", m.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit migration %s: %w", m.name, err)
+	}
+	return nil
 }

@@ -52,19 +52,19 @@ const (
 	// PostgreSQL takes pgChunk rows (fewer round trips).
 	insertChunk = 12
 	pgChunk     = 100
-	// stageChunk rows go into one INSERT into the staging table, which
-	// only appends.
-	stageChunk = 40
+	// bulkChunk rows go into one INSERT once a large import has dropped
+	// the indexes (each then only appends to the table).
+	bulkChunk = 40
 	// importCacheKiB is SQLite's page cache on the writer connection during
 	// an import (the default is 2 MiB; the persons table has ten indexes
 	// and more).
 	importCacheKiB = 64 << 10
-	// importStagedCacheKiB is the cache once new persons are staged (it
-	// then holds households only), importSortCacheKiB the cache of the
+	// importBulkCacheKiB is the cache once the indexes are dropped (it
+	// then holds households and the table's end), importSortCacheKiB the cache of the
 	// last steps, which write in order; SQLite sizes its sorter from it.
 	// Together they keep a large import under 300 MB (measured by
 	// BenchmarkImportCSV1M).
-	importStagedCacheKiB = 32 << 10
+	importBulkCacheKiB   = 32 << 10
 	importSortCacheKiB   = 16 << 10
 	// MaxListed bounds the rejected rows and warnings a report lists (all
 	// are counted, and every rejected row goes into the errors workbook).
@@ -313,6 +313,9 @@ type item struct {
 	phoneEnc   []byte
 	pinyin     string
 	initials   string
+	// search is what person_search will hold of a new person (see
+	// searchBody), for a bulk import.
+	search string
 	// Set by the applier for new persons.
 	hh       *hhState
 	relation string
@@ -350,6 +353,13 @@ func (s *Service) prepare(rules *roster.Rules, it *item) {
 		it.phoneIndex, it.phoneEnc = f.Index, f.Enc
 	}
 	it.pinyin, it.initials = ref.Pinyin(rec.Name)
+	if s.DB.Dialect == db.SQLite {
+		kind := rec.Kind
+		if kind == 0 {
+			kind = int(Registered)
+		}
+		it.search = searchBody(rec.Name, rec.Ethnicity, kind, rec.Tags)
+	}
 }
 
 // importFailAfter, when set by a test, makes the import fail once that
@@ -525,27 +535,26 @@ type applier struct {
 	fakeID     int64
 	now, today string
 	insert     *sql.Stmt // the full-chunk person INSERT
+	search     *sql.Stmt // the full-chunk person_search INSERT (bulk)
 	events     []eventRow
-	// SQLite bulk mode: the persons table's secondary indexes are dropped
-	// for a large load and built again at the end, in the transaction.
+	// SQLite bulk mode: the persons table's indexes and its search
+	// trigger are dropped for a large load and made again at the end, in
+	// the transaction (see maybeDropIndexes).
 	file      *roster.File
 	existing  int64 // persons registered before the import: the largest id
 	hhBefore  int64 // the same for households
 	inserted  int
 	decided   bool     // whether to drop indexes
-	dropped   []string // the CREATE INDEX statements to run again
+	dropped   []string // the CREATE INDEX and CREATE TRIGGER statements to run again
+	bulk      bool     // indexes dropped
+	known     bool     // registered persons are looked up in temp.import_known
 	demotions []demotion
-	// staged: new persons go to the temporary table import_stage and
-	// reach persons in finish, in the order of id_index (see stagePersons).
-	staged bool
-	stage  *sql.Stmt
 }
 
-// demotion: a household has a new head (by id, or by blind index when
-// staged), and whoever else was written as 户主 becomes a plain member.
+// demotion: a household has a new head, and whoever else was written as
+// 户主 becomes a plain member.
 type demotion struct {
 	hh, head int64
-	idIndex  string
 }
 
 type eventRow struct {
@@ -713,17 +722,7 @@ func (ap *applier) apply(ctx context.Context, items []*item) error {
 			return err
 		}
 	}
-	var staged []any
 	for _, h := range heads {
-		if h.person != nil && ap.staged {
-			// The new person has no id yet: finish sets the head.
-			staged = append(staged, h.hh.id, h.person.idIndex)
-			if h.hh.head != 0 && !h.hh.fresh {
-				ap.demotions = append(ap.demotions, demotion{hh: h.hh.id, idIndex: h.person.idIndex})
-			}
-			h.hh.head = -1 // someone new
-			continue
-		}
 		pid := h.id
 		if h.person != nil {
 			pid = h.person.id
@@ -739,12 +738,6 @@ func (ap *applier) apply(ctx context.Context, items []*item) error {
 			ap.demotions = append(ap.demotions, demotion{hh: h.hh.id, head: pid})
 		}
 	}
-	if len(staged) > 0 {
-		q := `INSERT INTO temp.import_heads (hid, idx) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(staged)/2), ", ")
-		if err := ap.exec(ctx, q, staged...); err != nil {
-			return fmt.Errorf("stage heads: %w", err)
-		}
-	}
 	return ap.flushEvents(ctx, false)
 }
 
@@ -756,10 +749,16 @@ func (ap *applier) lookup(ctx context.Context, idx []any) (map[string]*existing,
 		// holds the write lock): a first load looks nothing up.
 		return out, nil
 	}
+	// In bulk mode the blind index is found in the copy made before the
+	// unique index was dropped.
+	from, match := "persons p", "p.id_index"
+	if ap.known {
+		from, match = "temp.import_known k JOIN persons p ON p.id = k.id", "k.idx"
+	}
 	rows, err := ap.q.QueryContext(ctx, ap.s.DB.Rebind(`SELECT p.id_index, p.id, o.path, p.org_id, COALESCE(p.building_group_id, 0), COALESCE(p.household_id, 0),
 		p.relation, p.name, p.phone_index, p.ethnicity, p.kind, p.current_address, p.registered_address, p.workplace, p.workplace_kind,
 		p.education, p.political_status, p.tags, p.note, p.status, p.arrival_date, p.permit_expiry, p.pinyin, p.initials
-		FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.id_index IN (`+db.Placeholders(len(idx))+`)`), idx...)
+		FROM `+from+` JOIN org_units o ON o.id = p.org_id WHERE `+match+` IN (`+db.Placeholders(len(idx))+`)`), idx...)
 	if err != nil {
 		return nil, fmt.Errorf("look up persons: %w", err)
 	}
@@ -924,7 +923,10 @@ const personInsertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 
 
 // chunk is how many rows go into one multi-row INSERT.
 func (ap *applier) chunk() int {
-	if ap.s.DB.Dialect == db.SQLite {
+	switch {
+	case ap.bulk:
+		return bulkChunk
+	case ap.s.DB.Dialect == db.SQLite:
 		return insertChunk
 	}
 	return pgChunk
@@ -969,9 +971,6 @@ func (ap *applier) insertPersons(ctx context.Context, items []*item) error {
 		return nil
 	}
 	size := ap.chunk()
-	if ap.staged {
-		size = stageChunk
-	}
 	args := make([]any, 0, 31*size)
 	for start := 0; start < len(items); start += size {
 		chunk := items[start:min(start+size, len(items))]
@@ -994,14 +993,13 @@ func (ap *applier) insertPersons(ctx context.Context, items []*item) error {
 				rec.Workplace, rec.WorkplaceKind, rec.Education, rec.Political, rec.Tags, rec.Note, rec.Arrival, rec.PermitExpiry, ap.now, ap.now)
 			byIndex[it.idIndex] = it
 		}
-		if ap.staged {
-			if err := ap.stageChunk(ctx, chunk, args); err != nil {
-				return err
-			}
-			continue
-		}
 		if err := ap.insertChunk(ctx, chunk, args, byIndex); err != nil {
 			return err
+		}
+		if ap.bulk {
+			if err := ap.indexChunk(ctx, chunk, args[:0]); err != nil {
+				return err
+			}
 		}
 		if !ap.opts.NoEvents && ap.s.DB.Dialect != db.SQLite {
 			// (SQLite: one statement in finish.)
@@ -1013,22 +1011,30 @@ func (ap *applier) insertPersons(ctx context.Context, items []*item) error {
 	return nil
 }
 
-// stageChunk adds new persons to the staging table (see stagePersons).
-func (ap *applier) stageChunk(ctx context.Context, chunk []*item, args []any) error {
-	q := `INSERT INTO temp.import_stage (` + personInsertCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(personInsertRow+", ", len(chunk)), ", ")
+// indexChunk notes what person_search is to hold of new persons, in a bulk
+// import (which has dropped the trigger that would add them): the words
+// its workers spelled go to temp.import_search, and finish adds them all
+// in one statement. (Added statement by statement, the full-text index
+// would write its pending words out at every following statement, in
+// many small pieces it then merges: twice the work.)
+func (ap *applier) indexChunk(ctx context.Context, chunk []*item, args []any) error {
+	for _, it := range chunk {
+		args = append(args, it.id, it.search)
+	}
+	q := `INSERT INTO temp.import_search (id, body) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(chunk)), ", ")
 	var err error
-	if len(chunk) == stageChunk {
-		if ap.stage == nil {
-			if ap.stage, err = ap.tx.Prepare(ctx, q); err != nil {
-				return fmt.Errorf("prepare stage: %w", err)
+	if len(chunk) == bulkChunk {
+		if ap.search == nil {
+			if ap.search, err = ap.tx.Prepare(ctx, q); err != nil {
+				return fmt.Errorf("prepare search index: %w", err)
 			}
 		}
-		_, err = ap.stage.ExecContext(ctx, args...)
+		_, err = ap.search.ExecContext(ctx, args...)
 	} else {
 		err = ap.exec(ctx, q, args...)
 	}
 	if err != nil {
-		return fmt.Errorf("stage persons: %w", err)
+		return fmt.Errorf("search index: %w", err)
 	}
 	return nil
 }
@@ -1233,7 +1239,7 @@ func (ap *applier) flushEvents(ctx context.Context, all bool) error {
 }
 
 func (ap *applier) finish(ctx context.Context) error {
-	for _, st := range []**sql.Stmt{&ap.insert, &ap.stage} {
+	for _, st := range []**sql.Stmt{&ap.insert, &ap.search} {
 		if *st != nil {
 			(*st).Close()
 			*st = nil
@@ -1242,21 +1248,29 @@ func (ap *applier) finish(ctx context.Context) error {
 	if err := ap.flushEvents(ctx, true); err != nil {
 		return err
 	}
-	if len(ap.dropped) > 0 || ap.staged {
+	if ap.bulk {
 		// The file is read: give the Go memory of a large import back
 		// before SQLite's sorts need theirs.
 		ap.seen, ap.households = nil, nil
 		debug.FreeOSMemory()
-		// What is left writes in order (the sorted copy, the index
-		// builds): a small page cache serves, and it bounds the sorter's
-		// memory, which SQLite sizes from it.
-		if err := ap.exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", importSortCacheKiB)); err != nil {
-			return err
+		// What is left writes in order (the index builds): a small page
+		// cache serves, and it bounds the sorter's memory, which SQLite
+		// sizes from it. The sorts use a second thread per core.
+		for _, q := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", importSortCacheKiB),
+			fmt.Sprintf("PRAGMA threads = %d", min(8, max(2, runtime.GOMAXPROCS(0))))} {
+			if err := ap.exec(ctx, q); err != nil {
+				return err
+			}
 		}
-	}
-	if ap.staged {
-		if err := ap.unstage(ctx); err != nil {
-			return err
+		for _, q := range []string{`INSERT INTO person_search (rowid, body) SELECT id, body FROM temp.import_search`, `DROP TABLE temp.import_search`} {
+			if err := ap.exec(ctx, q); err != nil {
+				return fmt.Errorf("search index: %w", err)
+			}
+		}
+		if ap.known {
+			if err := ap.exec(ctx, `DROP TABLE temp.import_known`); err != nil {
+				return err
+			}
 		}
 	}
 	if !ap.opts.NoEvents && ap.s.DB.Dialect == db.SQLite && ap.inserted > 0 {
@@ -1271,13 +1285,19 @@ func (ap *applier) finish(ctx context.Context) error {
 	}
 	for _, q := range ap.dropped {
 		if err := ap.exec(ctx, q); err != nil {
+			// A duplicate ID number that slipped past the checks fails
+			// the unique index, and the import with it.
 			return fmt.Errorf("rebuild index: %w", err)
 		}
 	}
-	ap.dropped = nil
+	if ap.bulk {
+		if err := ap.exec(ctx, "PRAGMA threads = 0"); err != nil {
+			return err
+		}
+	}
+	ap.dropped, ap.bulk = nil, false
 	for _, d := range ap.demotions {
-		if err := ap.exec(ctx, `UPDATE persons SET relation = '' WHERE household_id = ? AND relation = '户主' AND id <> ? AND id_index <> ?`,
-			d.hh, d.head, d.idIndex); err != nil {
+		if err := ap.exec(ctx, `UPDATE persons SET relation = '' WHERE household_id = ? AND relation = '户主' AND id <> ?`, d.hh, d.head); err != nil {
 			return err
 		}
 	}
@@ -1290,13 +1310,19 @@ func (ap *applier) finish(ctx context.Context) error {
 var bulkMinRows = 50_000
 
 // maybeDropIndexes decides, on the first batch of a SQLite import (before
-// anything is written), whether to drop the persons table's secondary
-// (non-unique) indexes and build them again in finish: building an index
-// over sorted keys is several times cheaper than keeping ten indexes up to
-// date row by row. The file's size and the batch's share of new persons
-// estimate how many the import brings. All of it happens in the import's
-// transaction, so a failure or a crash leaves the indexes as they were,
-// and readers see the old snapshot meanwhile.
+// anything is written), whether to drop the persons table's indexes and
+// build them again in finish: building an index over sorted keys is
+// several times cheaper than keeping ten indexes up to date row by row,
+// and new persons then only append to the table. The unique index of ID
+// numbers goes too (it is a random key: kept, every insert would land on
+// a random page of it): the import's own checks keep ID numbers unique
+// (seen, and the registered ones looked up in a copy of that index,
+// temp.import_known), and building the index again proves it. The trigger
+// that adds each new person to person_search goes as well; finish adds
+// them in one statement. The file's size and the batch's share of new
+// persons estimate how many the import brings. All of it happens in the
+// import's transaction, so a failure or a crash leaves the table as it
+// was, and readers see the old snapshot meanwhile.
 func (ap *applier) maybeDropIndexes(ctx context.Context, inserts, batch int) error {
 	if ap.decided || ap.tx == nil || ap.s.DB.Dialect != db.SQLite || batch == 0 {
 		return nil
@@ -1312,21 +1338,19 @@ func (ap *applier) maybeDropIndexes(ctx context.Context, inserts, batch int) err
 	if estNew < float64(bulkMinRows) || estNew < float64(ap.existing) {
 		return nil
 	}
-	rows, err := ap.tx.Query(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' AND sql IS NOT NULL`)
+	rows, err := ap.tx.Query(ctx, `SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'persons' AND sql IS NOT NULL
+		AND (type = 'index' OR type = 'trigger' AND name = 'persons_search_insert') ORDER BY type, name`)
 	if err != nil {
 		return err
 	}
-	var names, defs []string
+	var kinds, names, defs []string
 	for rows.Next() {
-		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
+		var kind, name, def string
+		if err := rows.Scan(&kind, &name, &def); err != nil {
 			rows.Close()
 			return err
 		}
-		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(def)), "CREATE UNIQUE") {
-			continue // constraints stay enforced
-		}
-		names, defs = append(names, name), append(defs, def)
+		kinds, names, defs = append(kinds, kind), append(names, name), append(defs, def)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -1334,66 +1358,43 @@ func (ap *applier) maybeDropIndexes(ctx context.Context, inserts, batch int) err
 	}
 	if ap.insert != nil {
 		// A prepared statement would be re-prepared anyway after the
-		// schema changes.
+		// schema changes, and the chunk grows.
 		ap.insert.Close()
 		ap.insert = nil
 	}
+	if ap.existing > 0 {
+		if err := ap.exec(ctx, `DROP TABLE IF EXISTS temp.import_known`); err != nil {
+			return err
+		}
+		if err := ap.exec(ctx, `CREATE TEMP TABLE import_known (idx TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID`); err != nil {
+			return err
+		}
+		if err := ap.exec(ctx, `INSERT INTO temp.import_known (idx, id) SELECT id_index, id FROM persons ORDER BY id_index`); err != nil {
+			return err
+		}
+		ap.known = true
+	}
+	for _, q := range []string{`DROP TABLE IF EXISTS temp.import_search`, `CREATE TEMP TABLE import_search (id INTEGER PRIMARY KEY, body TEXT NOT NULL)`} {
+		if err := ap.exec(ctx, q); err != nil {
+			return err
+		}
+	}
 	for i, name := range names {
-		if err := ap.exec(ctx, `DROP INDEX "`+strings.ReplaceAll(name, `"`, `""`)+`"`); err != nil {
+		if err := ap.exec(ctx, `DROP `+strings.ToUpper(kinds[i])+` "`+strings.ReplaceAll(name, `"`, `""`)+`"`); err != nil {
 			return err
 		}
 		ap.dropped = append(ap.dropped, defs[i])
 	}
-	return ap.stagePersons(ctx)
+	ap.bulk = true
+	if onBulk != nil {
+		onBulk()
+	}
+	// The cache then holds households and the end of the table.
+	return ap.exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", importBulkCacheKiB))
 }
 
-// stagePersons starts staging new persons. Inserted as they come, their
-// blind indexes (random keys) would land all over the unique id_index,
-// whose pages then no longer fit in the cache once it holds a few hundred
-// thousand entries; staged in a temporary table (appended to, no index)
-// and copied in the order of id_index at the end, they fill it from left
-// to right. Heads of new households are noted in import_heads meanwhile.
-func (ap *applier) stagePersons(ctx context.Context) error {
-	for _, q := range []string{
-		`DROP TABLE IF EXISTS temp.import_stage`,
-		`DROP TABLE IF EXISTS temp.import_heads`,
-		`CREATE TEMP TABLE import_stage (` + personInsertCols + `)`,
-		`CREATE TEMP TABLE import_heads (hid INTEGER PRIMARY KEY, idx TEXT NOT NULL)`,
-		// Staged, persons no longer go through the main cache: it keeps
-		// households only.
-		fmt.Sprintf("PRAGMA cache_size = -%d", importStagedCacheKiB),
-	} {
-		if err := ap.exec(ctx, q); err != nil {
-			return fmt.Errorf("stage: %w", err)
-		}
-	}
-	ap.staged = true
-	if onStage != nil {
-		onStage()
-	}
-	return nil
-}
-
-// onStage, set by tests, is called when an import starts staging.
-var onStage func()
-
-// unstage copies the staged persons into persons, sets the heads they are,
-// and drops the staging tables.
-func (ap *applier) unstage(ctx context.Context) error {
-	for _, q := range []string{
-		`INSERT INTO persons (` + personInsertCols + `) SELECT ` + personInsertCols + ` FROM temp.import_stage ORDER BY id_index`,
-		`UPDATE households SET head_person_id = p.id, version = households.version + 1, updated_at = x.at
-			FROM (SELECT hid, idx, '` + ap.now + `' AS at FROM temp.import_heads) x JOIN persons p ON p.id_index = x.idx WHERE households.id = x.hid`,
-		`DROP TABLE temp.import_stage`,
-		`DROP TABLE temp.import_heads`,
-	} {
-		if err := ap.exec(ctx, q); err != nil {
-			return fmt.Errorf("unstage: %w", err)
-		}
-	}
-	ap.staged = false
-	return nil
-}
+// onBulk, set by tests, is called when an import drops the indexes.
+var onBulk func()
 
 // ExportRoster writes the persons a filter selects in the actor's scope
 // (all of them: Limit and Offset are ignored) as an xlsx in the import

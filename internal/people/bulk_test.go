@@ -966,9 +966,9 @@ func TestRosterCrashMidway(t *testing.T) {
 		t.Run(fmt.Sprint("bulk=", bulk), func(t *testing.T) {
 			staged := false
 			if bulk {
-				defer func(n int) { bulkMinRows, onStage = n, nil }(bulkMinRows)
+				defer func(n int) { bulkMinRows, onBulk = n, nil }(bulkMinRows)
 				bulkMinRows = 100
-				onStage = func() { staged = true }
+				onBulk = func() { staged = true }
 			}
 			defer func() {
 				if staged != bulk {
@@ -1023,18 +1023,19 @@ func TestRosterPostgresCrash(t *testing.T) {
 	}
 }
 
-// TestRosterBulkMatchesDirect: the staged path of large SQLite imports
-// (indexes dropped, persons staged and copied in id_index order, heads set
-// at the end) gives the registry the row-by-row path gives.
+// TestRosterBulkMatchesDirect: the bulk path of large SQLite imports
+// (indexes, the unique one included, and the search trigger dropped,
+// persons appended, everything built again at the end) gives the registry,
+// its indexes and its search index the row-by-row path gives.
 func TestRosterBulkMatchesDirect(t *testing.T) {
 	data := generated(t, 2500, 7)
 	update := generated(t, 800, 7) // the same persons, some households again
 	content := func(bulk bool) (string, string) {
 		staged := false
 		if bulk {
-			defer func(n int) { bulkMinRows, onStage = n, nil }(bulkMinRows)
+			defer func(n int) { bulkMinRows, onBulk = n, nil }(bulkMinRows)
 			bulkMinRows = 100
-			onStage = func() { staged = true }
+			onBulk = func() { staged = true }
 		}
 		defer func() {
 			if staged != bulk {
@@ -1043,19 +1044,43 @@ func TestRosterBulkMatchesDirect(t *testing.T) {
 		}()
 		d := dbtest.SQLite(t)
 		f := newBulkFix(t, d)
+		schema := func() string {
+			var b strings.Builder
+			rows, err := d.Query(f.ctx, `SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'persons' ORDER BY type, name`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var kind, name string
+				var def sql.NullString
+				rows.Scan(&kind, &name, &def)
+				fmt.Fprintln(&b, kind, name, def.String)
+			}
+			return b.String()
+		}
+		before := schema()
 		r1 := f.importData(t, nil, "g.csv", data, ImportOptions{})
 		r2 := f.importData(t, nil, "g.csv", update, ImportOptions{})
 		var b strings.Builder
+		// The last column: the person is found in the search index by the
+		// first character of their name and by their ethnicity.
 		rows, err := d.Query(f.ctx, `SELECT p.name, p.id_masked, p.birth_date, p.org_id, COALESCE(p.building_group_id, 0), p.relation, p.kind, p.tags,
-			COALESCE(h.code, ''), COALESCE(hp.name, ''), (SELECT COUNT(*) FROM person_events e WHERE e.person_id = p.id)
+			COALESCE(h.code, ''), COALESCE(hp.name, ''), (SELECT COUNT(*) FROM person_events e WHERE e.person_id = p.id),
+			(SELECT COUNT(*) FROM person_search s WHERE person_search MATCH '"' || substr(p.name, 1, 1) || '" AND eth' || p.ethnicity AND s.rowid = p.id)
 			FROM persons p LEFT JOIN households h ON h.id = p.household_id LEFT JOIN persons hp ON hp.id = h.head_person_id ORDER BY p.id_masked, p.birth_date`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var v [11]any
-			rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10])
+			var v [12]any
+			if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &v[11]); err != nil {
+				t.Fatal(err)
+			}
+			if v[11].(int64) != 1 {
+				t.Errorf("%v is not in the search index", v[0])
+			}
 			fmt.Fprintln(&b, v[:]...)
 		}
 		var check string
@@ -1063,8 +1088,11 @@ func TestRosterBulkMatchesDirect(t *testing.T) {
 		if check != "ok" {
 			t.Fatalf("integrity: %s", check)
 		}
-		if n := f.count(t, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons'`); n < 10 {
-			t.Fatalf("%d indexes on persons", n)
+		if after := schema(); after != before {
+			t.Fatalf("the persons table's indexes and triggers changed:\n%s\nwere\n%s", after, before)
+		}
+		if n, live := f.count(t, `SELECT COUNT(*) FROM person_search`), f.count(t, `SELECT COUNT(*) FROM persons WHERE status = 'active' AND archived = 0`); n != live {
+			t.Fatalf("%d persons in the search index, %d active", n, live)
 		}
 		return summary(r1) + " / " + summary(r2), b.String()
 	}
@@ -1223,7 +1251,7 @@ func TestRosterExport(t *testing.T) {
 	})
 }
 
-// TestRosterBulkHeads: in the staged path, a new person who heads an
+// TestRosterBulkHeads: in the bulk path, a new person who heads an
 // existing household replaces its head, whose relation is cleared.
 func TestRosterBulkHeads(t *testing.T) {
 	d := dbtest.SQLite(t)
@@ -1234,10 +1262,10 @@ func TestRosterBulkHeads(t *testing.T) {
 	}
 	n1, n2, n3 := id("310104", "19500101", "011"), id("310104", "19520101", "022"), id("310104", "19800101", "031")
 	f.importData(t, nil, "a.csv", csvOf(header(), p("父", n1, "H1", "户主"), p("母", n2, "H1", "配偶")), ImportOptions{})
-	defer func(n int) { bulkMinRows, onStage = n, nil }(bulkMinRows)
+	defer func(n int) { bulkMinRows, onBulk = n, nil }(bulkMinRows)
 	bulkMinRows = 1
 	staged := false
-	onStage = func() { staged = true }
+	onBulk = func() { staged = true }
 	indexes := f.count(t, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'`)
 	rep := f.importData(t, nil, "b.csv", csvOf(header(),
 		p("子", n3, "H1", "户主"),
@@ -1259,11 +1287,11 @@ func TestRosterBulkHeads(t *testing.T) {
 		t.Fatalf("%d indexes, had %d", n, indexes)
 	}
 	if !staged {
-		t.Fatal("the import was not staged")
+		t.Fatal("the import did not take the bulk path")
 	}
 	var temp int
 	if err := d.W.QueryRowContext(f.ctx, `SELECT COUNT(*) FROM sqlite_temp_master`).Scan(&temp); err != nil || temp != 0 {
-		t.Fatalf("staging tables left on the writer: %d (%v)", temp, err)
+		t.Fatalf("temporary tables left on the writer: %d (%v)", temp, err)
 	}
 	if n := f.count(t, `SELECT COUNT(*) FROM person_events WHERE kind = 'imported'`); n != 6 {
 		t.Fatalf("%d imported events", n)

@@ -1,0 +1,13 @@
+-- The ID number's uniqueness as a named index, and the search indexes of
+-- issue 3's city-wide search, as on SQLite (see 0007_search_index.sqlite.sql;
+-- the full-text index person_search is SQLite's: on PostgreSQL a city-wide
+-- search reads these indexes without the scope).
+ALTER TABLE persons DROP CONSTRAINT persons_id_index_key;
+CREATE UNIQUE INDEX persons_id_index ON persons (id_index);
+DROP INDEX persons_name;
+DROP INDEX persons_tagged;
+DROP INDEX persons_order;
+CREATE INDEX persons_order ON persons (pinyin, id, org_id, status, archived, kind, ethnicity, tags, name, building_group_id, household_id);
+DROP INDEX persons_initials;
+CREATE INDEX persons_initials ON persons (initials, pinyin, status, archived);
+ANALYZE persons;
