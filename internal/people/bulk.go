@@ -64,8 +64,8 @@ const (
 	// last steps, which write in order; SQLite sizes its sorter from it.
 	// Together they keep a large import under 300 MB (measured by
 	// BenchmarkImportCSV1M).
-	importBulkCacheKiB   = 32 << 10
-	importSortCacheKiB   = 16 << 10
+	importBulkCacheKiB = 32 << 10
+	importSortCacheKiB = 16 << 10
 	// MaxListed bounds the rejected rows and warnings a report lists (all
 	// are counted, and every rejected row goes into the errors workbook).
 	MaxListed = 1000
