@@ -3,7 +3,6 @@ package people
 import (
 	"context"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"unicode"
@@ -89,6 +88,12 @@ func ClassifyQuery(q string) (QueryKind, string) {
 // go to the partial index persons_tagged, and an org filter narrows the
 // committees sought instead of being checked on every row.
 func (s *Service) where(a *auth.Actor, f Filter) (string, []any, QueryKind) {
+	return s.whereIn(a, f, false)
+}
+
+// whereIn is where; with all set, for an actor who sees the whole registry
+// (see seesAll), it leaves the scope out.
+func (s *Service) whereIn(a *auth.Actor, f Filter, all bool) (string, []any, QueryKind) {
 	var conds []string
 	var args []any
 	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
@@ -96,6 +101,8 @@ func (s *Service) where(a *auth.Actor, f Filter) (string, []any, QueryKind) {
 	liaison := a.Scope().LiaisonUserID != 0
 	// The first condition is the scope (see pinyin below).
 	switch {
+	case all && f.OrgID == 0:
+		// No scope to check.
 	case f.OrgID != 0 && !liaison:
 		// The filter's unit, intersected with the scope: its subtree, or for
 		// a building group its committee. One list of committees to seek.
@@ -166,6 +173,10 @@ func (s *Service) where(a *auth.Actor, f Filter) (string, []any, QueryKind) {
 	case QPinyin:
 		// Full pinyin or initials, as a prefix: 'zha' finds 张 and 赵…, 'zxm'
 		// finds 张晓明. '{' is the byte after 'z'.
+		if all && f.OrgID == 0 {
+			add("((p.pinyin >= ? AND p.pinyin < ?) OR (p.initials >= ? AND p.initials < ?))", v, v+"{", v, v+"{")
+			break
+		}
 		if wholeTree(a) && !liaison {
 			// At the top of the tree, through the two indexes (persons_order,
 			// persons_initials), each branch checking the scope on the index
@@ -191,15 +202,7 @@ func (s *Service) where(a *auth.Actor, f Filter) (string, []any, QueryKind) {
 		// whose case LIKE ignores, a plain substring test does the same
 		// and is cheaper.
 		// % and _ are dropped from the fragment, as they always were.
-		v = likeEscape(v)
-		switch {
-		case hasASCIILetter(v):
-			add("p.name LIKE ?", "%"+v+"%")
-		case s.DB.Dialect == db.Postgres:
-			add("strpos(p.name, ?) > 0", v)
-		default:
-			add("instr(p.name, ?) > 0", v)
-		}
+		add(s.nameCond(v))
 	}
 	if f.Tags != 0 {
 		// Written with constants, one term per tag, so that the partial
@@ -214,7 +217,22 @@ func (s *Service) where(a *auth.Actor, f Filter) (string, []any, QueryKind) {
 	if f.NoHousehold {
 		add("p.household_id IS NULL")
 	}
+	if len(conds) == 0 {
+		return "", nil, kind
+	}
 	return " WHERE " + strings.Join(conds, " AND "), args, kind
+}
+
+// nameCond is the condition that a person's name holds a fragment.
+func (s *Service) nameCond(v string) (string, string) {
+	v = likeEscape(v)
+	switch {
+	case hasASCIILetter(v):
+		return "p.name LIKE ?", "%" + v + "%"
+	case s.DB.Dialect == db.Postgres:
+		return "strpos(p.name, ?) > 0", v
+	}
+	return "instr(p.name, ?) > 0", v
 }
 
 // wholeTree reports whether the actor sees from the top of the org tree (a
@@ -244,7 +262,16 @@ func likeEscape(s string) string {
 // not pay for counting half a million rows that no one pages through; the
 // screen says "more than 10,000" and asks to narrow it.
 func (s *Service) Search(ctx context.Context, a *auth.Actor, f Filter) ([]*Person, int, error) {
-	where, args, _ := s.where(a, f)
+	all, err := s.seesAll(ctx, a)
+	if err != nil {
+		return nil, 0, err
+	}
+	if all {
+		if list, total, ok, err := s.searchAll(ctx, a, f); ok || err != nil {
+			return list, total, err
+		}
+	}
+	where, args, _ := s.whereIn(a, f, all)
 	var total int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM persons p`+where+` LIMIT ?) x`, append(args, CountCap+1)...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count persons: %w", err)
@@ -262,7 +289,17 @@ const CountCap = 10000
 // SearchPage returns one page without counting (for exports and quick
 // lookups).
 func (s *Service) SearchPage(ctx context.Context, a *auth.Actor, f Filter) ([]*Person, error) {
-	where, args, _ := s.where(a, f)
+	all, err := s.seesAll(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if all {
+		// (These plans count, cheaply, to choose how to read the page.)
+		if list, _, ok, err := s.searchAll(ctx, a, f); ok || err != nil {
+			return list, err
+		}
+	}
+	where, args, _ := s.whereIn(a, f, all)
 	return s.page(ctx, where, args, f)
 }
 
@@ -282,15 +319,8 @@ func (s *Service) page(ctx context.Context, where string, args []any, f Filter) 
 // the number of matches decides, counted up to the point where walking
 // wins when not given.
 func (s *Service) pageOf(ctx context.Context, where string, args []any, f Filter, total int) ([]*Person, error) {
-	order := map[string]string{"birth": "p.birth_date, p.id", "updated": "p.updated_at DESC, p.id DESC", "org": "o.path, p.pinyin, p.id",
-		"permit": "p.permit_expiry, p.id", "leave": "p.expected_leave_date, p.id"}[f.Sort]
-	if order == "" {
-		order = "p.pinyin, p.id"
-	}
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
-	f.Offset = max(f.Offset, 0)
+	order := orderOf(f.Sort)
+	f.Limit, f.Offset = pageBounds(f)
 	from := " FROM persons p"
 	inner := ""
 	if strings.HasPrefix(order, "o.") {
@@ -319,10 +349,32 @@ func (s *Service) pageOf(ctx context.Context, where string, args []any, f Filter
 	if inner == "" {
 		inner = `SELECT p.id` + from + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
 	}
+	return s.fetch(ctx, inner, append(args, f.Limit, f.Offset), order)
+}
+
+// orderOf is the ORDER BY of a sort (persons p, their unit o).
+func orderOf(sort string) string {
+	if order := map[string]string{"birth": "p.birth_date, p.id", "updated": "p.updated_at DESC, p.id DESC", "org": "o.path, p.pinyin, p.id",
+		"permit": "p.permit_expiry, p.id", "leave": "p.expected_leave_date, p.id"}[sort]; order != "" {
+		return order
+	}
+	return "p.pinyin, p.id"
+}
+
+// pageBounds is the limit (default 50) and offset of a page.
+func pageBounds(f Filter) (int, int) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	return f.Limit, max(f.Offset, 0)
+}
+
+// fetch reads the persons whose ids the query inner selects, in order.
+func (s *Service) fetch(ctx context.Context, inner string, args []any, order string) ([]*Person, error) {
 	q := `SELECT ` + personCols + ` FROM (` + inner + `) k
 		JOIN persons p ON p.id = k.id JOIN org_units o ON o.id = p.org_id LEFT JOIN org_units bg ON bg.id = p.building_group_id
 		LEFT JOIN households h ON h.id = p.household_id ORDER BY ` + order
-	rows, err := s.DB.Query(ctx, q, append(args, f.Limit, f.Offset)...)
+	rows, err := s.DB.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search persons: %w", err)
 	}
@@ -348,10 +400,10 @@ func (s *Service) walkInOrder(ctx context.Context, where string, args []any, f F
 	if err := s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM persons`).Scan(&rows); err != nil {
 		return false, err
 	}
-	if rows < 20_000 {
+	if rows < walkMinRows {
 		return false, nil // either way is fast
 	}
-	threshold := int(math.Sqrt(float64(f.Offset+f.Limit) * float64(rows) / 3))
+	threshold := walkThreshold(rows, f.Limit, f.Offset)
 	if total < 0 {
 		// Count only as far as the threshold.
 		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM persons p`+where+` LIMIT ?) x`, append(args[:len(args):len(args)], threshold+1)...).Scan(&total); err != nil {

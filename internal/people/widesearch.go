@@ -1,0 +1,271 @@
+package people
+
+// Search for users who see the whole registry: a district's or a city's
+// own staff at the root of its org tree, up to a million persons. A
+// subdistrict's search narrows to its committees first (persons_scope);
+// theirs cannot, so each kind of search has a plan that reads only what
+// matches, counted up to CountCap:
+//
+//   - a name fragment, a tag, an ethnicity, non-Han or a kind (SQLite):
+//     the full-text index person_search lists the active persons that have
+//     each (see migration 0007 and searchBody); a fragment is the
+//     characters and pairs of characters it is made of;
+//   - pinyin and initials: the ranges of persons_order and persons_initials,
+//     counted apart (a person can be in both) and merged for the page;
+//   - an ID number, its last four, a phone: their own indexes, as for
+//     everyone, without the scope.
+//
+// A page in pinyin order of a few thousand matches is sorted; of more, it
+// is read by walking persons_order in list order, checking each entry
+// against the filters, until the page is full.
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"shiliu/internal/auth"
+	"shiliu/internal/db"
+	"shiliu/internal/ref"
+)
+
+// seesAll reports whether a sees every org unit of the instance (no unit
+// lies outside its scope): its searches need no scope condition. A
+// liaison, who sees their assignments only, never does.
+func (s *Service) seesAll(ctx context.Context, a *auth.Actor) (bool, error) {
+	if a.Scope().LiaisonUserID != 0 {
+		return false, nil
+	}
+	lo, hi := scopeRange(a)
+	if lo == "" && hi == "" {
+		return false, nil
+	}
+	var outside int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units WHERE path < ? OR path >= ? LIMIT 1) x`, lo, hi).Scan(&outside); err != nil {
+		return false, fmt.Errorf("scope: %w", err)
+	}
+	return outside == 0, nil
+}
+
+// searchAll answers f for an actor who sees everything, when one of the
+// plans above serves it; ok is false when none does (the caller then
+// searches as for anyone, without the scope).
+func (s *Service) searchAll(ctx context.Context, a *auth.Actor, f Filter) (list []*Person, total int, ok bool, err error) {
+	if f.OrgID != 0 || f.Status != "" || f.Archived || f.NoHousehold {
+		return nil, 0, false, nil
+	}
+	kind, v := ClassifyQuery(f.Q)
+	switch kind {
+	case QPinyin:
+		if orderOf(f.Sort) != "p.pinyin, p.id" {
+			return nil, 0, false, nil
+		}
+		list, total, err = s.pinyinAll(ctx, a, f, v)
+		return list, total, true, err
+	case QName, QNone:
+		if s.DB.Dialect != db.SQLite {
+			return nil, 0, false, nil
+		}
+		match, verify, ok := searchMatch(f, kind, v)
+		if !ok {
+			return nil, 0, false, nil
+		}
+		list, total, err = s.matchAll(ctx, a, f, match, verify, v)
+		return list, total, true, err
+	}
+	return nil, 0, false, nil
+}
+
+// searchMatch is the full-text query of f (kind and v as ClassifyQuery
+// reads f.Q): the words a person must have. verify is true when the words
+// of a name fragment find more than the fragment (a fragment of three or
+// more characters, or with signs between them), and the name must be
+// checked too. ok is false when the index cannot answer f.
+func searchMatch(f Filter, kind QueryKind, v string) (match string, verify, ok bool) {
+	var words []string
+	if kind == QName {
+		runs, exact, ok := fragmentRuns(v)
+		if !ok {
+			return "", false, false
+		}
+		for _, r := range runs {
+			if len(r) == 1 {
+				words = append(words, `"`+string(r)+`"`)
+				continue
+			}
+			for i := 0; i+1 < len(r); i++ {
+				words = append(words, `"`+string(r[i:i+2])+`"`)
+			}
+		}
+		verify = !exact
+	}
+	if f.Kind.Valid() {
+		words = append(words, "kind"+strconv.Itoa(int(f.Kind)))
+	}
+	if e, known := ref.ParseEthnicity(f.Ethnicity); f.Ethnicity != "" && known {
+		// (An unknown one filters nothing, as in where.)
+		words = append(words, "eth"+e.Code)
+	}
+	if f.Minority {
+		words = append(words, "min")
+	}
+	for _, t := range AllTags {
+		if f.Tags.Has(t.Tag) {
+			words = append(words, "tag"+strconv.Itoa(int(t.Tag)))
+		}
+	}
+	if len(words) == 0 {
+		return "", false, false
+	}
+	return strings.Join(words, " AND "), verify, true
+}
+
+// fragmentRuns splits a name fragment into runs of letters and digits,
+// lower-cased, as the index's tokenizer does; exact reports whether the
+// index's words are the fragment itself (one run of one or two
+// characters). ok is false for a fragment with no letter, or with a cased
+// letter beyond ASCII (whose case the index would ignore and the name
+// check would not).
+func fragmentRuns(v string) (runs [][]rune, exact, ok bool) {
+	var cur []rune
+	for _, r := range v {
+		switch {
+		case r > unicode.MaxASCII && (unicode.IsUpper(r) || unicode.IsLower(r)):
+			return nil, false, false
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			cur = append(cur, unicode.ToLower(r))
+		case len(cur) > 0:
+			runs, cur = append(runs, cur), nil
+		}
+	}
+	if len(cur) > 0 {
+		runs = append(runs, cur)
+	}
+	if len(runs) == 0 {
+		return nil, false, false
+	}
+	exact = len(runs) == 1 && len(runs[0]) <= 2 && utf8.RuneCountInString(v) == len(runs[0])
+	return runs, exact, true
+}
+
+// matchAll: the persons the full-text query match finds (checking their
+// name for the fragment v when verify is set).
+func (s *Service) matchAll(ctx context.Context, a *auth.Actor, f Filter, match string, verify bool, v string) ([]*Person, int, error) {
+	from, where, args := " FROM person_search", " WHERE person_search MATCH ?", []any{match}
+	if verify {
+		cond, arg := s.nameCond(v)
+		from = " FROM person_search s JOIN persons p ON p.id = s.rowid"
+		where += " AND " + cond
+		args = append(args, arg)
+	}
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+where+` LIMIT ?) x`, append(args, CountCap+1)...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count persons: %w", err)
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	order := orderOf(f.Sort)
+	limit, offset := pageBounds(f)
+	walk, err := s.walkWins(ctx, total, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	var inner string
+	if order == "p.pinyin, p.id" && walk {
+		// Many matches: walk the list order, checking each entry.
+		w, wargs, _ := s.whereIn(a, f, true)
+		inner, args = `SELECT p.id FROM persons p INDEXED BY persons_order`+w+` ORDER BY p.pinyin, p.id LIMIT ? OFFSET ?`, wargs
+	} else {
+		// Few: collect and sort them.
+		from = " FROM person_search s JOIN persons p ON p.id = s.rowid"
+		if strings.HasPrefix(order, "o.") {
+			from += " JOIN org_units o ON o.id = p.org_id"
+		}
+		inner = `SELECT p.id` + from + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	}
+	list, err := s.fetch(ctx, inner, append(args, limit, offset), order)
+	return list, total, err
+}
+
+// pinyinAll: the persons whose pinyin or initials begin with v.
+func (s *Service) pinyinAll(ctx context.Context, a *auth.Actor, f Filter, v string) ([]*Person, int, error) {
+	rest := f
+	rest.Q = ""
+	w, wargs, _ := s.whereIn(a, rest, true) // the other filters
+	byPinyin, byInitials := " FROM persons p", " FROM persons p"
+	if s.DB.Dialect == db.SQLite {
+		byPinyin, byInitials = " FROM persons p INDEXED BY persons_order", " FROM persons p INDEXED BY persons_initials"
+	}
+	pinyin, initials := " AND p.pinyin >= ? AND p.pinyin < ?", " AND p.initials >= ? AND p.initials < ?"
+	rng := []any{v, v + "{"}
+	count := func(from, cond string, n int) (int, error) {
+		args := append(append(append([]any{}, wargs...), rng...), rng[:n-2]...)
+		args = append(args, CountCap+1)
+		var c int
+		err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+w+cond+` LIMIT ?) x`, args...).Scan(&c)
+		return c, err
+	}
+	p, err := count(byPinyin, pinyin, 2)
+	if err != nil {
+		return nil, 0, fmt.Errorf("count persons: %w", err)
+	}
+	total := p
+	// Initials begin with the pinyin's first letter: for one letter the
+	// two ranges hold the same persons.
+	both := len(v) > 1
+	if both {
+		i, err := count(byInitials, initials, 2)
+		if err != nil {
+			return nil, 0, fmt.Errorf("count persons: %w", err)
+		}
+		pi, err := count(byInitials, initials+pinyin, 4)
+		if err != nil {
+			return nil, 0, fmt.Errorf("count persons: %w", err)
+		}
+		total = min(p+i-pi, CountCap+1)
+		if p > CountCap || i > CountCap {
+			total = CountCap + 1
+		}
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	limit, offset := pageBounds(f)
+	// The first offset+limit of each range, merged.
+	k := offset + limit
+	inner := `SELECT id, pinyin FROM (SELECT p.id, p.pinyin` + byPinyin + w + pinyin + ` ORDER BY p.pinyin, p.id LIMIT ?) a`
+	args := append(append(append([]any{}, wargs...), rng...), k)
+	if both {
+		inner += ` UNION SELECT id, pinyin FROM (SELECT p.id, p.pinyin` + byInitials + w + initials + ` ORDER BY p.pinyin, p.id LIMIT ?) b`
+		args = append(append(append(args, wargs...), rng...), k)
+	}
+	inner = `SELECT id FROM (` + inner + `) x ORDER BY pinyin, id LIMIT ? OFFSET ?`
+	list, err := s.fetch(ctx, inner, append(args, limit, offset), "p.pinyin, p.id")
+	return list, total, err
+}
+
+// walkWins reports whether a page in pinyin order of total matches is
+// read faster by walking persons_order than by sorting the matches.
+// Walking reads about (offset+limit) × rows/total entries, sorting about
+// total entries at some three times the cost each: walking wins above
+// total ≈ √((offset+limit) × rows / 3). Below 20,000 rows either way is
+// fast.
+func (s *Service) walkWins(ctx context.Context, total, limit, offset int) (bool, error) {
+	var rows int64
+	if err := s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM persons`).Scan(&rows); err != nil {
+		return false, err
+	}
+	return rows >= walkMinRows && total > walkThreshold(rows, limit, offset), nil
+}
+
+// walkMinRows: below it, pages are sorted (a variable for tests).
+var walkMinRows int64 = 20_000
+
+func walkThreshold(rows int64, limit, offset int) int {
+	return int(math.Sqrt(float64(offset+limit) * float64(rows) / 3))
+}
