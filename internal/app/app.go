@@ -72,6 +72,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if n > 0 {
 		log.Info("database migrated", "applied", n, "engine", d.Dialect.String())
 	}
+	if err := d.Optimize(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
 	keys, err := openKeys(ctx, d, cfg)
 	if err != nil {
 		d.Close()
@@ -197,8 +201,9 @@ func (a *App) Serve(ctx context.Context) error {
 	return nil
 }
 
-// housekeeping purges expired sessions and escalates overdue cases now
-// and then (safe on several instances at once).
+// housekeeping purges expired sessions, escalates overdue cases and
+// refreshes the query planner's statistics now and then (safe on several
+// instances at once).
 func (a *App) housekeeping(ctx context.Context) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
@@ -214,6 +219,9 @@ func (a *App) housekeeping(ctx context.Context) {
 				a.Log.Warn("escalate overdue cases", "err", err)
 			} else if n > 0 {
 				a.Log.Info("overdue cases escalated", "cases", n)
+			}
+			if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("refresh planner statistics", "err", err)
 			}
 		}
 	}

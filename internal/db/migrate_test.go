@@ -98,3 +98,62 @@ func TestMigration0007(t *testing.T) {
 		})
 	}
 }
+
+// TestOptimizeEmptyIndexStats: statistics gathered while the registry was
+// empty say its partial indexes hold no rows; with them, SQLite scans such
+// an index whole to find one person by id. Optimize drops them, and the
+// readers plan the lookup by id again.
+func TestOptimizeEmptyIndexStats(t *testing.T) {
+	ctx := context.Background()
+	d, err := db.Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := db.Now()
+	if _, err := d.Exec(ctx, `INSERT INTO org_units (id, code, name, kind, path, depth, created_at, updated_at) VALUES (1, 'C1', '梅园居委会', 'committee', '/1/', 1, ?, ?)`, now, now); err != nil {
+		t.Fatal(err)
+	}
+	// As migrations 0003 and 0007 once left a new database.
+	if _, err := d.W.ExecContext(ctx, `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	plan := func() string {
+		t.Helper()
+		var b strings.Builder
+		rows, err := d.R.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT p.name, o.path FROM persons p JOIN org_units o ON o.id = p.org_id WHERE p.id = ? AND p.status = 'active' AND p.archived = 0`, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			rows.Scan(&id, &parent, &unused, &detail)
+			b.WriteString(detail + "; ")
+		}
+		return b.String()
+	}
+	for i := 1; i <= 300; i++ {
+		if _, err := d.Exec(ctx, `INSERT INTO persons (org_id, name, pinyin, initials, id_index, id_enc, id_masked, id_last4, ethnicity, sex, birth_date, birth_region, kind, created_at, updated_at)
+			VALUES (1, '马' || ?, 'ma', 'm', ?, x'00', 'x', '0000', '03', 1, '1990-01-01', '310104', 1, ?, ?)`, i, "idx"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+strings.Repeat("y", i/26), now, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := plan(); !strings.Contains(p, "SCAN p") {
+		t.Errorf("with the empty statistics the reader plans %q: the trap this test guards against did not show", p)
+	}
+	if err := d.Optimize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var zero int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM sqlite_stat1 WHERE stat = '0' OR stat LIKE '0 %'`).Scan(&zero); err != nil || zero != 0 {
+		t.Fatalf("%d empty index statistics left (%v)", zero, err)
+	}
+	if p := plan(); !strings.Contains(p, "SEARCH p USING INTEGER PRIMARY KEY") || strings.Contains(p, "SCAN p") {
+		t.Fatalf("after Optimize the reader plans %q", p)
+	}
+}

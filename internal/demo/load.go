@@ -238,8 +238,11 @@ func (w *writer) finish(ctx context.Context) error {
 		}
 		return nil
 	}
-	_, err := w.d.W.ExecContext(ctx, `ANALYZE`)
-	return err
+	if _, err := w.d.W.ExecContext(ctx, `ANALYZE`); err != nil {
+		return err
+	}
+	// The readers load the new statistics.
+	return w.d.Optimize(ctx)
 }
 
 // inserter writes rows of one table through a prepared INSERT of

@@ -54,7 +54,7 @@ const (
 	pgChunk     = 100
 	// bulkChunk rows go into one INSERT once a large import has dropped
 	// the indexes (each then only appends to the table).
-	bulkChunk = 40
+	bulkChunk = 100
 	// importCacheKiB is SQLite's page cache on the writer connection during
 	// an import (the default is 2 MiB; the persons table has ten indexes
 	// and more).
@@ -247,7 +247,7 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 			// After a large load the planner's statistics are stale, and a
 			// search can pick a plan that walks the whole table: refresh
 			// them (sampled, so this takes milliseconds on SQLite).
-			refreshStats(context.WithoutCancel(ctx), s.DB)
+			_ = s.DB.Optimize(context.WithoutCancel(ctx), "persons")
 		}
 	}
 	if err != nil {
@@ -722,6 +722,10 @@ func (ap *applier) apply(ctx context.Context, items []*item) error {
 			return err
 		}
 	}
+	// The batch's new heads, the last for each household, in one
+	// statement.
+	newHead := make(map[int64]int64, len(heads))
+	var order []int64
 	for _, h := range heads {
 		pid := h.id
 		if h.person != nil {
@@ -729,17 +733,38 @@ func (ap *applier) apply(ctx context.Context, items []*item) error {
 		}
 		old := h.hh.head
 		h.hh.head = pid
-		if err := ap.exec(ctx, `UPDATE households SET head_person_id = ?, version = version + 1, updated_at = ? WHERE id = ?`, nullID(pid), ap.now, h.hh.id); err != nil {
-			return fmt.Errorf("set household head: %w", err)
+		if _, ok := newHead[h.hh.id]; !ok {
+			order = append(order, h.hh.id)
 		}
+		newHead[h.hh.id] = pid
 		if old != 0 && pid != 0 && !h.hh.fresh {
 			// One head: the previous one becomes a plain member (at the end,
 			// when the household index is there).
 			ap.demotions = append(ap.demotions, demotion{hh: h.hh.id, head: pid})
 		}
 	}
+	for start := 0; start < len(order); start += headsPerUpdate {
+		ids := order[start:min(start+headsPerUpdate, len(order))]
+		args := make([]any, 0, 3*len(ids)+1)
+		var cases strings.Builder
+		for _, id := range ids {
+			cases.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+			args = append(args, id, nullID(newHead[id]))
+		}
+		args = append(args, ap.now)
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		if err := ap.exec(ctx, `UPDATE households SET head_person_id = CASE id`+cases.String()+` END, version = version + 1, updated_at = ?
+			WHERE id IN (`+db.Placeholders(len(ids))+`)`, args...); err != nil {
+			return fmt.Errorf("set household heads: %w", err)
+		}
+	}
 	return ap.flushEvents(ctx, false)
 }
+
+// headsPerUpdate bounds the households one UPDATE gives new heads.
+const headsPerUpdate = 200
 
 // lookup returns the registered persons with the given blind indexes.
 func (ap *applier) lookup(ctx context.Context, idx []any) (map[string]*existing, error) {
@@ -1543,13 +1568,3 @@ func (r *ImportSummary) String() string {
 		strconv.Itoa(r.Unchanged) + " unchanged, " + strconv.Itoa(r.Rejected) + " rejected, " + strconv.Itoa(r.Warnings) + " warnings"
 }
 
-// refreshStats updates the query planner's statistics of the registry.
-func refreshStats(ctx context.Context, d *db.DB) {
-	if d.Dialect == db.SQLite {
-		_, _ = d.W.ExecContext(ctx, "PRAGMA analysis_limit = 1000")
-		_, _ = d.W.ExecContext(ctx, "ANALYZE persons")
-		_, _ = d.W.ExecContext(ctx, "PRAGMA analysis_limit = 0")
-		return
-	}
-	_, _ = d.W.ExecContext(ctx, "ANALYZE persons")
-}

@@ -7,10 +7,16 @@ import (
 
 // searchBody is what the full-text index person_search holds of a person
 // (SQLite; see migration 0007): each character of the name, each pair of
-// adjacent characters, and the filters' values as words. It spells the
+// adjacent characters, the first character marked with firstMark, and the
+// filters' values as words. It spells the
 // same words as the view person_search_body, which the triggers use; a
 // large import computes them here, on the workers, instead (a test holds
 // the two to each other).
+// firstMark marks the first character of a name in person_search: a
+// private-use character, which the tokenizer keeps in the word (category
+// Co) and no name holds.
+const firstMark = '\ue000'
+
 func searchBody(name, ethnicity string, kind, tags int) string {
 	var b strings.Builder
 	b.Grow(4*len(name) + 40)
@@ -25,6 +31,11 @@ func searchBody(name, ethnicity string, kind, tags int) string {
 		if i+1 < len(rs) {
 			b.WriteRune(rs[i+1])
 		}
+	}
+	if len(rs) > 0 {
+		b.WriteByte(' ')
+		b.WriteRune(firstMark)
+		b.WriteRune(rs[0])
 	}
 	b.WriteString(" eth")
 	b.WriteString(ethnicity)

@@ -10,6 +10,9 @@ package people
 //     the full-text index person_search lists the active persons that have
 //     each (see migration 0007 and searchBody); a fragment is the
 //     characters and pairs of characters it is made of;
+//   - one character (most often a surname): the names it begins, in list
+//     order in persons_first, and the others that hold it (see oneCharAll);
+//   - an ethnicity alone: persons_eth, in list order;
 //   - pinyin and initials: the ranges of persons_order and persons_initials,
 //     counted apart (a person can be in both) and merged for the page;
 //   - an ID number, its last four, a phone: their own indexes, as for
@@ -67,8 +70,19 @@ func (s *Service) searchAll(ctx context.Context, a *auth.Actor, f Filter) (list 
 		list, total, err = s.pinyinAll(ctx, a, f, v)
 		return list, total, true, err
 	case QName, QNone:
+		plain := orderOf(f.Sort) == "p.pinyin, p.id" && f.Tags == 0 && !f.Kind.Valid() && !f.Minority
+		if e, known := ref.ParseEthnicity(f.Ethnicity); plain && kind == QNone && known {
+			list, total, err = s.ethnicityAll(ctx, f, e.Code)
+			return list, total, true, err
+		}
 		if s.DB.Dialect != db.SQLite {
 			return nil, 0, false, nil
+		}
+		if rs := []rune(v); plain && f.Ethnicity == "" && kind == QName && len(rs) == 1 {
+			if _, exact, ok := fragmentRuns(v); ok && exact {
+				list, total, err = s.oneCharAll(ctx, f, rs[0])
+				return list, total, true, err
+			}
 		}
 		match, verify, ok := searchMatch(f, kind, v)
 		if !ok {
@@ -189,6 +203,71 @@ func (s *Service) matchAll(ctx context.Context, a *auth.Actor, f Filter, match s
 		inner = `SELECT p.id` + from + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
 	}
 	list, err := s.fetch(ctx, inner, append(args, limit, offset), order)
+	return list, total, err
+}
+
+// ethnicityAll: the active persons of an ethnicity, from persons_eth.
+func (s *Service) ethnicityAll(ctx context.Context, f Filter, code string) ([]*Person, int, error) {
+	from := " FROM persons p"
+	if s.DB.Dialect == db.SQLite {
+		from += " INDEXED BY persons_eth"
+	}
+	where := ` WHERE p.ethnicity = ? AND p.status = 'active' AND p.archived = 0`
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+where+` LIMIT ?) x`, code, CountCap+1).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count persons: %w", err)
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	limit, offset := pageBounds(f)
+	list, err := s.fetch(ctx, `SELECT p.id`+from+where+` ORDER BY p.pinyin, p.id LIMIT ? OFFSET ?`, []any{code, limit, offset}, "p.pinyin, p.id")
+	return list, total, err
+}
+
+// oneCharAll: the active persons whose name holds the character c. Those
+// whose name begins with it (a surname: tens of thousands, all together in
+// pinyin order) come from persons_first in list order; the others, where
+// it is one character of the given name (spread over the list), as any
+// fragment's: counted in person_search (all who hold it, less those whose
+// first character it is), then sorted when few and walked when many. The
+// page merges the two.
+func (s *Service) oneCharAll(ctx context.Context, f Filter, c rune) ([]*Person, int, error) {
+	ch := string(c)
+	first := ` FROM persons p INDEXED BY persons_first WHERE substr(p.name, 1, 1) = ? AND p.status = 'active' AND p.archived = 0`
+	rest := `"` + ch + `" NOT "` + string(firstMark) + ch + `"`
+	var a, b int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+first+` LIMIT ?) x`, ch, CountCap+1).Scan(&a); err != nil {
+		return nil, 0, fmt.Errorf("count persons: %w", err)
+	}
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM person_search WHERE person_search MATCH ? LIMIT ?) x`, rest, CountCap+1).Scan(&b); err != nil {
+		return nil, 0, fmt.Errorf("count persons: %w", err)
+	}
+	total := min(a+b, CountCap+1)
+	if total == 0 {
+		return nil, 0, nil
+	}
+	limit, offset := pageBounds(f)
+	k := offset + limit
+	inner := `SELECT id, pinyin FROM (SELECT p.id, p.pinyin` + first + ` ORDER BY p.pinyin, p.id LIMIT ?) a`
+	args := []any{ch, k}
+	if b > 0 {
+		walk, err := s.walkWins(ctx, b, limit, offset)
+		if err != nil {
+			return nil, 0, err
+		}
+		if walk {
+			inner += ` UNION ALL SELECT id, pinyin FROM (SELECT p.id, p.pinyin FROM persons p INDEXED BY persons_order
+				WHERE p.status = 'active' AND p.archived = 0 AND instr(p.name, ?) > 1 ORDER BY p.pinyin, p.id LIMIT ?) b`
+			args = append(args, ch, k)
+		} else {
+			inner += ` UNION ALL SELECT id, pinyin FROM (SELECT p.id, p.pinyin FROM person_search s JOIN persons p ON p.id = s.rowid
+				WHERE person_search MATCH ? ORDER BY p.pinyin, p.id LIMIT ?) b`
+			args = append(args, rest, k)
+		}
+	}
+	inner = `SELECT id FROM (` + inner + `) x ORDER BY pinyin, id LIMIT ? OFFSET ?`
+	list, err := s.fetch(ctx, inner, append(args, limit, offset), "p.pinyin, p.id")
 	return list, total, err
 }
 

@@ -110,6 +110,10 @@ func testSearchWholeRegistry(t *testing.T, d *db.DB) {
 		`UPDATE persons SET archived = 1 WHERE id % 23 = 0`,
 		`UPDATE persons SET status = 'active' WHERE id % 34 = 0`,
 		`UPDATE persons SET name = '欧阳' || name WHERE id % 31 = 0`,
+		// One character in a third of the given names (walked), and in
+		// some surnames.
+		`UPDATE persons SET name = name || '华' WHERE id % 3 = 0`,
+		`UPDATE persons SET name = '华' || name WHERE id % 41 = 0`,
 		`UPDATE persons SET tags = 12 WHERE id % 29 = 0`,
 		`UPDATE persons SET ethnicity = '05', kind = 2 WHERE id % 37 = 0`,
 	} {
@@ -135,7 +139,7 @@ func testSearchWholeRegistry(t *testing.T, d *db.DB) {
 		}
 	}
 	filters := []Filter{
-		{Q: "欧阳"}, {Q: "阳"}, {Q: "彧骞"}, {Q: "·"}, {Q: "zz"}, {Q: "a"}, {Q: "zh"}, {Q: "li"},
+		{Q: "欧阳"}, {Q: "阳"}, {Q: "华"}, {Q: "彧骞"}, {Q: "·"}, {Q: "zz"}, {Q: "a"}, {Q: "zh"}, {Q: "li"},
 		{Tags: Tags(TagHardship)}, {Tags: Tags(TagHardship) | Tags(TagElderlyAlone)}, {Tags: 4}, {Ethnicity: "05"}, {Ethnicity: "03"},
 		{Ethnicity: "37"}, {Kind: Floating}, {Kind: Registered}, {Minority: true}, {Minority: true, Kind: Floating},
 		{Q: "马", Tags: Tags(TagHardship)}, {Q: "wang", Kind: Floating}, {Ethnicity: "03", Tags: 8},

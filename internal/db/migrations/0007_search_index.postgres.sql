@@ -10,4 +10,6 @@ DROP INDEX persons_order;
 CREATE INDEX persons_order ON persons (pinyin, id, org_id, status, archived, kind, ethnicity, tags, name, building_group_id, household_id);
 DROP INDEX persons_initials;
 CREATE INDEX persons_initials ON persons (initials, pinyin, status, archived);
+CREATE INDEX persons_first ON persons ((substr(name, 1, 1)), pinyin, id) WHERE status = 'active' AND archived = 0;
+CREATE INDEX persons_eth ON persons (ethnicity, pinyin, id) WHERE status = 'active' AND archived = 0;
 ANALYZE persons;

@@ -10,7 +10,9 @@
 -- 2. person_search: a full-text index of the active, unarchived persons for
 --    users who see the whole registry (a district's or a city's root), where
 --    a search cannot be narrowed to a few committees first. It holds each
---    name's characters and pairs of adjacent characters, and the filters'
+--    name's characters and pairs of adjacent characters, its first
+--    character marked (U+E000 before it: a private-use character, which
+--    the tokenizer keeps in the word and no name has), and the filters'
 --    values as words (eth03, kind2, min for non-Han, tag4), so that a name
 --    fragment, a tag, an ethnicity or a kind is found, and counted, from
 --    its list alone. Kept by triggers; a large import fills it in one
@@ -18,6 +20,10 @@
 -- 3. Indexes: persons_order also holds the name (a page of a frequent name
 --    fragment walks it in list order); persons_initials holds the pinyin
 --    (initials and pinyin prefixes counted and paged without the scope);
+--    persons_first (the active persons by the first character of their
+--    name, in list order: the page of a surname, whose bearers all sit
+--    together in pinyin order, where walking the list to them would read
+--    most of it) and persons_eth (the same by ethnicity) are new;
 --    persons_name and persons_tagged go (no query uses them any more).
 
 CREATE TABLE persons_new (
@@ -83,6 +89,8 @@ CREATE INDEX persons_permit ON persons (permit_expiry) WHERE kind = 2;
 CREATE INDEX persons_scope ON persons (org_id, status, archived, kind, ethnicity, pinyin, initials, tags, name, building_group_id, household_id, id);
 CREATE INDEX persons_order ON persons (pinyin, id, org_id, status, archived, kind, ethnicity, tags, name, building_group_id, household_id);
 CREATE INDEX persons_initials ON persons (initials, pinyin, status, archived);
+CREATE INDEX persons_first ON persons (substr(name, 1, 1), pinyin, id) WHERE status = 'active' AND archived = 0;
+CREATE INDEX persons_eth ON persons (ethnicity, pinyin, id) WHERE status = 'active' AND archived = 0;
 
 -- 1 to 64, to take names apart (a name has at most 50 characters) and
 -- tags (16 bits).
@@ -96,7 +104,7 @@ INSERT INTO search_seq (n) SELECT a.n * 8 + b.n + 1 FROM
 CREATE VIEW person_search_body AS
 SELECT p.id,
 	COALESCE((SELECT group_concat(substr(p.name, s.n, 1) || ' ' || substr(p.name, s.n, 2), ' ') FROM search_seq s WHERE s.n <= length(p.name)), '')
-	|| ' eth' || p.ethnicity || ' kind' || p.kind || CASE WHEN p.ethnicity <> '01' THEN ' min' ELSE '' END
+	|| ' ' || char(57344) || substr(p.name, 1, 1) || ' eth' || p.ethnicity || ' kind' || p.kind || CASE WHEN p.ethnicity <> '01' THEN ' min' ELSE '' END
 	|| COALESCE((SELECT group_concat(' tag' || (1 << (s.n - 1)), '') FROM search_seq s WHERE s.n <= 16 AND (p.tags & (1 << (s.n - 1))) <> 0), '') AS body
 FROM persons p WHERE p.status = 'active' AND p.archived = 0;
 
@@ -120,4 +128,5 @@ BEGIN
 	DELETE FROM person_search WHERE rowid = old.id;
 END;
 
-ANALYZE persons;
+-- No ANALYZE here: on an empty table it would record the indexes as
+-- empty (see db.Optimize, which the application runs at start).
