@@ -1567,4 +1567,3 @@ func (r *ImportSummary) String() string {
 	return strconv.Itoa(r.Rows) + " rows, " + strconv.Itoa(r.Imported) + " imported, " + strconv.Itoa(r.Updated) + " updated, " +
 		strconv.Itoa(r.Unchanged) + " unchanged, " + strconv.Itoa(r.Rejected) + " rejected, " + strconv.Itoa(r.Warnings) + " warnings"
 }
-
