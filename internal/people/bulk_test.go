@@ -1064,10 +1064,11 @@ func TestRosterBulkMatchesDirect(t *testing.T) {
 		r2 := f.importData(t, nil, "g.csv", update, ImportOptions{})
 		var b strings.Builder
 		// The last column: the person is found in the search index by the
-		// first character of their name and by their ethnicity.
+		// first character of their name (marked as first) and by their
+		// ethnicity.
 		rows, err := d.Query(f.ctx, `SELECT p.name, p.id_masked, p.birth_date, p.org_id, COALESCE(p.building_group_id, 0), p.relation, p.kind, p.tags,
 			COALESCE(h.code, ''), COALESCE(hp.name, ''), (SELECT COUNT(*) FROM person_events e WHERE e.person_id = p.id),
-			(SELECT COUNT(*) FROM person_search s WHERE person_search MATCH '"' || substr(p.name, 1, 1) || '" AND eth' || p.ethnicity AND s.rowid = p.id)
+			(SELECT COUNT(*) FROM person_search s WHERE person_search MATCH '"' || char(57344) || substr(p.name, 1, 1) || '" AND eth' || p.ethnicity AND s.rowid = p.id)
 			FROM persons p LEFT JOIN households h ON h.id = p.household_id LEFT JOIN persons hp ON hp.id = h.head_person_id ORDER BY p.id_masked, p.birth_date`)
 		if err != nil {
 			t.Fatal(err)

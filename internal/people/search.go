@@ -403,7 +403,7 @@ func (s *Service) walkInOrder(ctx context.Context, where string, args []any, f F
 	if rows < walkMinRows {
 		return false, nil // either way is fast
 	}
-	threshold := walkThreshold(rows, f.Limit, f.Offset)
+	threshold := walkThreshold(rows, f.Limit, f.Offset, 3)
 	if total < 0 {
 		// Count only as far as the threshold.
 		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM persons p`+where+` LIMIT ?) x`, append(args[:len(args):len(args)], threshold+1)...).Scan(&total); err != nil {

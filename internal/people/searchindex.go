@@ -6,9 +6,10 @@ import (
 )
 
 // searchBody is what the full-text index person_search holds of a person
-// (SQLite; see migration 0007): each character of the name, each pair of
-// adjacent characters, the first character marked with firstMark, and the
-// filters' values as words. It spells the
+// (SQLite; see migration 0007): each character of the name (the first
+// marked with firstMark: a surname's bearers are then told from those who
+// have it elsewhere in the name), each pair of adjacent characters, and
+// the filters' values as words. It spells the
 // same words as the view person_search_body, which the triggers use; a
 // large import computes them here, on the workers, instead (a test holds
 // the two to each other).
@@ -24,6 +25,8 @@ func searchBody(name, ethnicity string, kind, tags int) string {
 	for i, r := range rs {
 		if i > 0 {
 			b.WriteByte(' ')
+		} else {
+			b.WriteRune(firstMark)
 		}
 		b.WriteRune(r)
 		b.WriteByte(' ')
@@ -31,11 +34,6 @@ func searchBody(name, ethnicity string, kind, tags int) string {
 		if i+1 < len(rs) {
 			b.WriteRune(rs[i+1])
 		}
-	}
-	if len(rs) > 0 {
-		b.WriteByte(' ')
-		b.WriteRune(firstMark)
-		b.WriteRune(rs[0])
 	}
 	b.WriteString(" eth")
 	b.WriteString(ethnicity)

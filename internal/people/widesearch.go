@@ -108,7 +108,8 @@ func searchMatch(f Filter, kind QueryKind, v string) (match string, verify, ok b
 		}
 		for _, r := range runs {
 			if len(r) == 1 {
-				words = append(words, `"`+string(r)+`"`)
+				// The character first in the name, or elsewhere.
+				words = append(words, `("`+string(r)+`" OR "`+string(firstMark)+string(r)+`")`)
 				continue
 			}
 			for i := 0; i+1 < len(r); i++ {
@@ -185,7 +186,13 @@ func (s *Service) matchAll(ctx context.Context, a *auth.Actor, f Filter, match s
 	}
 	order := orderOf(f.Sort)
 	limit, offset := pageBounds(f)
-	walk, err := s.walkWins(ctx, total, limit, offset)
+	// Checking a name on each entry costs about what looking a match up
+	// does; checking the filters' numbers, a third of it.
+	cost := 3.0
+	if f.Q != "" {
+		cost = 1
+	}
+	walk, err := s.walkWins(ctx, total, limit, offset, cost)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -229,9 +236,9 @@ func (s *Service) ethnicityAll(ctx context.Context, f Filter, code string) ([]*P
 // whose name begins with it (a surname: tens of thousands, all together in
 // pinyin order) come from persons_first in list order; the others, where
 // it is one character of the given name (spread over the list), as any
-// fragment's: counted in person_search (all who hold it, less those whose
-// first character it is), then sorted when few and walked when many. The
-// page merges the two.
+// fragment's: counted in person_search (the word for c elsewhere than
+// first, less the few who also have it first), then sorted when few and
+// walked when many. The page merges the two.
 func (s *Service) oneCharAll(ctx context.Context, f Filter, c rune) ([]*Person, int, error) {
 	ch := string(c)
 	first := ` FROM persons p INDEXED BY persons_first WHERE substr(p.name, 1, 1) = ? AND p.status = 'active' AND p.archived = 0`
@@ -252,7 +259,7 @@ func (s *Service) oneCharAll(ctx context.Context, f Filter, c rune) ([]*Person, 
 	inner := `SELECT id, pinyin FROM (SELECT p.id, p.pinyin` + first + ` ORDER BY p.pinyin, p.id LIMIT ?) a`
 	args := []any{ch, k}
 	if b > 0 {
-		walk, err := s.walkWins(ctx, b, limit, offset)
+		walk, err := s.walkWins(ctx, b, limit, offset, 1)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -330,21 +337,26 @@ func (s *Service) pinyinAll(ctx context.Context, a *auth.Actor, f Filter, v stri
 
 // walkWins reports whether a page in pinyin order of total matches is
 // read faster by walking persons_order than by sorting the matches.
-// Walking reads about (offset+limit) × rows/total entries, sorting about
-// total entries at some three times the cost each: walking wins above
-// total ≈ √((offset+limit) × rows / 3). Below 20,000 rows either way is
+// Walking reads about (offset+limit) × rows/total entries, checking each;
+// sorting looks each match up in the table, at cost times that (measured
+// at a million persons: about 1 µs a match, and as much to check a name
+// on an entry, a third of it to check numbers): walking wins above
+// total ≈ √((offset+limit) × rows / cost). Below walkMinRows either way is
 // fast.
-func (s *Service) walkWins(ctx context.Context, total, limit, offset int) (bool, error) {
+func (s *Service) walkWins(ctx context.Context, total, limit, offset int, cost float64) (bool, error) {
 	var rows int64
 	if err := s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM persons`).Scan(&rows); err != nil {
 		return false, err
 	}
-	return rows >= walkMinRows && total > walkThreshold(rows, limit, offset), nil
+	return rows >= walkMinRows && total > walkThreshold(rows, limit, offset, cost), nil
+}
+
+// walkThreshold is the number of matches above which walking the list
+// order wins, sorting one match costing cost times walking past one entry.
+func walkThreshold(rows int64, limit, offset int, cost float64) int {
+	return int(math.Sqrt(float64(offset+limit) * float64(rows) / cost))
 }
 
 // walkMinRows: below it, pages are sorted (a variable for tests).
 var walkMinRows int64 = 20_000
 
-func walkThreshold(rows int64, limit, offset int) int {
-	return int(math.Sqrt(float64(offset+limit) * float64(rows) / 3))
-}

@@ -10,9 +10,9 @@
 -- 2. person_search: a full-text index of the active, unarchived persons for
 --    users who see the whole registry (a district's or a city's root), where
 --    a search cannot be narrowed to a few committees first. It holds each
---    name's characters and pairs of adjacent characters, its first
---    character marked (U+E000 before it: a private-use character, which
---    the tokenizer keeps in the word and no name has), and the filters'
+--    name's characters (the first one marked with U+E000 before it: a
+--    private-use character, which the tokenizer keeps in the word and no
+--    name has) and pairs of adjacent characters, and the filters'
 --    values as words (eth03, kind2, min for non-Han, tag4), so that a name
 --    fragment, a tag, an ethnicity or a kind is found, and counted, from
 --    its list alone. Kept by triggers; a large import fills it in one
@@ -103,8 +103,9 @@ INSERT INTO search_seq (n) SELECT a.n * 8 + b.n + 1 FROM
 -- the triggers, the import and a rebuild.
 CREATE VIEW person_search_body AS
 SELECT p.id,
-	COALESCE((SELECT group_concat(substr(p.name, s.n, 1) || ' ' || substr(p.name, s.n, 2), ' ') FROM search_seq s WHERE s.n <= length(p.name)), '')
-	|| ' ' || char(57344) || substr(p.name, 1, 1) || ' eth' || p.ethnicity || ' kind' || p.kind || CASE WHEN p.ethnicity <> '01' THEN ' min' ELSE '' END
+	COALESCE((SELECT group_concat(CASE WHEN s.n = 1 THEN char(57344) ELSE '' END || substr(p.name, s.n, 1) || ' ' || substr(p.name, s.n, 2), ' ')
+		FROM search_seq s WHERE s.n <= length(p.name)), '')
+	|| ' eth' || p.ethnicity || ' kind' || p.kind || CASE WHEN p.ethnicity <> '01' THEN ' min' ELSE '' END
 	|| COALESCE((SELECT group_concat(' tag' || (1 << (s.n - 1)), '') FROM search_seq s WHERE s.n <= 16 AND (p.tags & (1 << (s.n - 1))) <> 0), '') AS body
 FROM persons p WHERE p.status = 'active' AND p.archived = 0;
 
