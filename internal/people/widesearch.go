@@ -219,7 +219,7 @@ func (s *Service) ethnicityAll(ctx context.Context, f Filter, code string) ([]*P
 	if s.DB.Dialect == db.SQLite {
 		from += " INDEXED BY persons_eth"
 	}
-	where := ` WHERE p.ethnicity = ? AND p.status = 'active' AND p.archived = 0`
+	where := ` WHERE p.ethnicity = ? AND p.status = 'active' AND p.archived = 0 AND p.id > 0` // (see migration 0007)
 	var total int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+where+` LIMIT ?) x`, code, CountCap+1).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count persons: %w", err)
@@ -241,7 +241,7 @@ func (s *Service) ethnicityAll(ctx context.Context, f Filter, code string) ([]*P
 // walked when many. The page merges the two.
 func (s *Service) oneCharAll(ctx context.Context, f Filter, c rune) ([]*Person, int, error) {
 	ch := string(c)
-	first := ` FROM persons p INDEXED BY persons_first WHERE substr(p.name, 1, 1) = ? AND p.status = 'active' AND p.archived = 0`
+	first := ` FROM persons p INDEXED BY persons_first WHERE substr(p.name, 1, 1) = ? AND p.status = 'active' AND p.archived = 0 AND p.id > 0`
 	rest := `"` + ch + `" NOT "` + string(firstMark) + ch + `"`
 	var a, b int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+first+` LIMIT ?) x`, ch, CountCap+1).Scan(&a); err != nil {

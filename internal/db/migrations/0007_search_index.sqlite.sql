@@ -89,8 +89,13 @@ CREATE INDEX persons_permit ON persons (permit_expiry) WHERE kind = 2;
 CREATE INDEX persons_scope ON persons (org_id, status, archived, kind, ethnicity, pinyin, initials, tags, name, building_group_id, household_id, id);
 CREATE INDEX persons_order ON persons (pinyin, id, org_id, status, archived, kind, ethnicity, tags, name, building_group_id, household_id);
 CREATE INDEX persons_initials ON persons (initials, pinyin, status, archived);
-CREATE INDEX persons_first ON persons (substr(name, 1, 1), pinyin, id) WHERE status = 'active' AND archived = 0;
-CREATE INDEX persons_eth ON persons (ethnicity, pinyin, id) WHERE status = 'active' AND archived = 0;
+-- persons_first and persons_eth serve the whole-registry plans only, which
+-- say "id > 0" (true of every person) to use them: no other query implies
+-- that condition, so no other plan can pick them, whatever the statistics
+-- (sampled ones misjudge an index led by a column of few values, and a
+-- subdistrict's ethnicity filter once read the whole city's through it).
+CREATE INDEX persons_first ON persons (substr(name, 1, 1), pinyin, id) WHERE status = 'active' AND archived = 0 AND id > 0;
+CREATE INDEX persons_eth ON persons (ethnicity, pinyin, id) WHERE status = 'active' AND archived = 0 AND id > 0;
 
 -- 1 to 64, to take names apart (a name has at most 50 characters) and
 -- tags (16 bits).
