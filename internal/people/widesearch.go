@@ -6,10 +6,12 @@ package people
 // theirs cannot, so each kind of search has a plan that reads only what
 // matches, counted up to CountCap:
 //
-//   - a name fragment, a tag, an ethnicity, non-Han or a kind (SQLite):
+//   - a name fragment, a tag, an ethnicity, non-Han or a kind: on SQLite
 //     the full-text index person_search lists the active persons that have
 //     each (see migration 0007 and searchBody); a fragment is the
-//     characters and pairs of characters it is made of;
+//     characters and pairs of characters it is made of; on PostgreSQL the
+//     same words are rows of person_terms, in list order (migration 0008,
+//     termsAll);
 //   - one character (most often a surname): the names it begins, in list
 //     order in persons_first, and the others that hold it (see oneCharAll);
 //   - an ethnicity alone: persons_eth, in list order;
@@ -26,6 +28,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -75,8 +78,13 @@ func (s *Service) searchAll(ctx context.Context, a *auth.Actor, f Filter) (list 
 			list, total, err = s.ethnicityAll(ctx, f, e.Code)
 			return list, total, true, err
 		}
-		if s.DB.Dialect != db.SQLite {
-			return nil, 0, false, nil
+		if s.DB.Dialect == db.Postgres {
+			words, verify, ok := termWords(f, kind, v)
+			if !ok {
+				return nil, 0, false, nil
+			}
+			list, total, err = s.termsAll(ctx, f, words, verify, v)
+			return list, total, true, err
 		}
 		if rs := []rune(v); plain && f.Ethnicity == "" && kind == QName && len(rs) == 1 {
 			if _, exact, ok := fragmentRuns(v); ok && exact {
@@ -137,6 +145,98 @@ func searchMatch(f Filter, kind QueryKind, v string) (match string, verify, ok b
 		return "", false, false
 	}
 	return strings.Join(words, " AND "), verify, true
+}
+
+// termWords is what person_terms (PostgreSQL) holds of the persons f
+// finds, each word a person must have: a fragment's characters (one alone)
+// or pairs, then the filters' values; verify and ok as for searchMatch.
+func termWords(f Filter, kind QueryKind, v string) (words []string, verify, ok bool) {
+	if kind == QName {
+		runs, exact, ok := fragmentRuns(v)
+		if !ok {
+			return nil, false, false
+		}
+		for _, r := range runs {
+			if len(r) == 1 {
+				words = append(words, string(r))
+				continue
+			}
+			for i := 0; i+1 < len(r); i++ {
+				words = append(words, string(r[i:i+2]))
+			}
+		}
+		verify = !exact
+	}
+	if f.Kind.Valid() {
+		words = append(words, "kind"+strconv.Itoa(int(f.Kind)))
+	}
+	if e, known := ref.ParseEthnicity(f.Ethnicity); f.Ethnicity != "" && known {
+		words = append(words, "eth"+e.Code)
+	}
+	if f.Minority {
+		words = append(words, "min")
+	}
+	for _, t := range AllTags {
+		if f.Tags.Has(t.Tag) {
+			words = append(words, "tag"+strconv.Itoa(int(t.Tag)))
+		}
+	}
+	return slices.Compact(words), verify, len(words) > 0
+}
+
+// termsAll: the persons who have every word (PostgreSQL). The rarest word
+// leads (each counted, up to CountCap, from its rows): its rows give the
+// persons in list order, and each of them is checked for the other words
+// by the primary key. A page in another order is sorted.
+func (s *Service) termsAll(ctx context.Context, f Filter, words []string, verify bool, v string) ([]*Person, int, error) {
+	lead := 0
+	if len(words) > 1 {
+		least := math.MaxInt
+		for i, w := range words {
+			var n int
+			if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM person_terms WHERE term = ? LIMIT ?) x`, w, CountCap+1).Scan(&n); err != nil {
+				return nil, 0, fmt.Errorf("count persons: %w", err)
+			}
+			if n < least {
+				lead, least = i, n
+			}
+		}
+	}
+	from := " FROM person_terms t"
+	where := " WHERE t.term = ?"
+	args := []any{words[lead]}
+	for i, w := range words {
+		if i != lead {
+			where += " AND EXISTS (SELECT 1 FROM person_terms o WHERE o.term = ? AND o.pinyin = t.pinyin AND o.person_id = t.person_id)"
+			args = append(args, w)
+		}
+	}
+	order := orderOf(f.Sort)
+	if verify || order != "p.pinyin, p.id" {
+		from += " JOIN persons p ON p.id = t.person_id"
+		if strings.HasPrefix(order, "o.") {
+			from += " JOIN org_units o ON o.id = p.org_id"
+		}
+	}
+	if verify {
+		cond, arg := s.nameCond(v)
+		where += " AND " + cond
+		args = append(args, arg)
+	}
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+where+` LIMIT ?) x`, append(args, CountCap+1)...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count persons: %w", err)
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	limit, offset := pageBounds(f)
+	inner := `SELECT t.person_id AS id` + from + where + ` ORDER BY t.pinyin, t.person_id LIMIT ? OFFSET ?`
+	if order != "p.pinyin, p.id" {
+		inner = `SELECT p.id` + from + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	}
+	list, err := s.fetch(ctx, inner, append(args, limit, offset), order)
+	return list, total, err
 }
 
 // fragmentRuns splits a name fragment into runs of letters and digits,
@@ -359,4 +459,3 @@ func walkThreshold(rows int64, limit, offset int, cost float64) int {
 
 // walkMinRows: below it, pages are sorted (a variable for tests).
 var walkMinRows int64 = 20_000
-
