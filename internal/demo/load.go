@@ -231,7 +231,7 @@ func (w *writer) finish(ctx context.Context) error {
 				return fmt.Errorf("sequence of %s: %w", t, err)
 			}
 		}
-		for _, t := range []string{"persons", "households", "person_events", "liaison_assignments"} {
+		for _, t := range []string{"persons", "person_terms", "households", "person_events", "liaison_assignments"} {
 			if _, err := w.d.Exec(ctx, `VACUUM ANALYZE `+t); err != nil {
 				return fmt.Errorf("vacuum %s: %w", t, err)
 			}

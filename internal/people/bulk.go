@@ -249,7 +249,11 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 			// After a large load the planner's statistics are stale, and a
 			// search can pick a plan that walks the whole table: refresh
 			// them (sampled, so this takes milliseconds on SQLite).
-			_ = s.DB.Optimize(context.WithoutCancel(ctx), "persons")
+			tables := []string{"persons"}
+			if s.DB.Dialect == db.Postgres {
+				tables = append(tables, "person_terms")
+			}
+			_ = s.DB.Optimize(context.WithoutCancel(ctx), tables...)
 		}
 	}
 	if err != nil {

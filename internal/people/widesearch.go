@@ -50,11 +50,15 @@ func (s *Service) seesAll(ctx context.Context, a *auth.Actor) (bool, error) {
 	if lo == "" && hi == "" {
 		return false, nil
 	}
-	var outside int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units WHERE path < ? OR path >= ? LIMIT 1) x`, lo, hi).Scan(&outside); err != nil {
+	// The first and last paths, from the ends of the path index: each in
+	// its own subquery (SQLite reads the table for MIN and MAX together),
+	// and without parameters (a range probe with the bounds as parameters
+	// can become a scan of the table in PostgreSQL's generic plan).
+	var first, last string
+	if err := s.DB.QueryRow(ctx, `SELECT COALESCE((SELECT MIN(path) FROM org_units), ''), COALESCE((SELECT MAX(path) FROM org_units), '')`).Scan(&first, &last); err != nil {
 		return false, fmt.Errorf("scope: %w", err)
 	}
-	return outside == 0, nil
+	return first != "" && first >= lo && last < hi, nil
 }
 
 // searchAll answers f for an actor who sees everything, when one of the
@@ -223,20 +227,41 @@ func (s *Service) termsAll(ctx context.Context, f Filter, words []string, verify
 		where += " AND " + cond
 		args = append(args, arg)
 	}
-	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+where+` LIMIT ?) x`, append(args, CountCap+1)...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count persons: %w", err)
-	}
-	if total == 0 {
-		return nil, 0, nil
-	}
 	limit, offset := pageBounds(f)
 	inner := `SELECT t.person_id AS id` + from + where + ` ORDER BY t.pinyin, t.person_id LIMIT ? OFFSET ?`
 	if order != "p.pinyin, p.id" {
 		inner = `SELECT p.id` + from + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
 	}
-	list, err := s.fetch(ctx, inner, append(args, limit, offset), order)
-	return list, total, err
+	// The count and the page at once, on two connections.
+	var total int
+	var list []*Person
+	err := together(func() error {
+		err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+where+` LIMIT ?) x`, append(args[:len(args):len(args)], CountCap+1)...).Scan(&total)
+		return err
+	}, func() (err error) {
+		list, err = s.fetch(ctx, inner, append(args[:len(args):len(args)], limit, offset), order)
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("search persons: %w", err)
+	}
+	return list, total, nil
+}
+
+// together runs fns at once, each on its own connection (PostgreSQL's
+// pool), and returns the first error.
+func together(fns ...func() error) error {
+	errc := make(chan error, len(fns))
+	for _, fn := range fns {
+		go func() { errc <- fn() }()
+	}
+	var first error
+	for range fns {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // fragmentRuns splits a name fragment into runs of letters and digits,
@@ -321,15 +346,26 @@ func (s *Service) ethnicityAll(ctx context.Context, f Filter, code string) ([]*P
 	}
 	where := ` WHERE p.ethnicity = ? AND p.status = 'active' AND p.archived = 0 AND p.id > 0` // (see migration 0007)
 	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+where+` LIMIT ?) x`, code, CountCap+1).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count persons: %w", err)
-	}
-	if total == 0 {
-		return nil, 0, nil
-	}
+	var list []*Person
 	limit, offset := pageBounds(f)
-	list, err := s.fetch(ctx, `SELECT p.id`+from+where+` ORDER BY p.pinyin, p.id LIMIT ? OFFSET ?`, []any{code, limit, offset}, "p.pinyin, p.id")
-	return list, total, err
+	count := func() error {
+		return s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+where+` LIMIT ?) x`, code, CountCap+1).Scan(&total)
+	}
+	page := func() (err error) {
+		list, err = s.fetch(ctx, `SELECT p.id`+from+where+` ORDER BY p.pinyin, p.id LIMIT ? OFFSET ?`, []any{code, limit, offset}, "p.pinyin, p.id")
+		return err
+	}
+	var err error
+	if s.DB.Dialect == db.Postgres {
+		// At once, on two connections.
+		err = together(count, page)
+	} else if err = count(); err == nil && total > 0 {
+		err = page()
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("search persons: %w", err)
+	}
+	return list, total, nil
 }
 
 // oneCharAll: the active persons whose name holds the character c. Those
@@ -389,37 +425,22 @@ func (s *Service) pinyinAll(ctx context.Context, a *auth.Actor, f Filter, v stri
 	}
 	pinyin, initials := " AND p.pinyin >= ? AND p.pinyin < ?", " AND p.initials >= ? AND p.initials < ?"
 	rng := []any{v, v + "{"}
-	count := func(from, cond string, n int) (int, error) {
+	count := func(from, cond string, n int, c *int) error {
 		args := append(append(append([]any{}, wargs...), rng...), rng[:n-2]...)
 		args = append(args, CountCap+1)
-		var c int
-		err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+w+cond+` LIMIT ?) x`, args...).Scan(&c)
-		return c, err
+		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+w+cond+` LIMIT ?) x`, args...).Scan(c); err != nil {
+			return fmt.Errorf("count persons: %w", err)
+		}
+		return nil
 	}
-	p, err := count(byPinyin, pinyin, 2)
-	if err != nil {
-		return nil, 0, fmt.Errorf("count persons: %w", err)
-	}
-	total := p
 	// Initials begin with the pinyin's first letter: for one letter the
 	// two ranges hold the same persons.
 	both := len(v) > 1
+	var p, i, pi int
 	if both {
-		i, err := count(byInitials, initials, 2)
-		if err != nil {
-			return nil, 0, fmt.Errorf("count persons: %w", err)
+		if err := count(byInitials, initials, 2, &i); err != nil {
+			return nil, 0, err
 		}
-		pi, err := count(byInitials, initials+pinyin, 4)
-		if err != nil {
-			return nil, 0, fmt.Errorf("count persons: %w", err)
-		}
-		total = min(p+i-pi, CountCap+1)
-		if p > CountCap || i > CountCap {
-			total = CountCap + 1
-		}
-	}
-	if total == 0 {
-		return nil, 0, nil
 	}
 	limit, offset := pageBounds(f)
 	// The first offset+limit of each range, merged.
@@ -431,9 +452,63 @@ func (s *Service) pinyinAll(ctx context.Context, a *auth.Actor, f Filter, v stri
 		args = append(append(append(args, wargs...), rng...), k)
 	}
 	inner = `SELECT id FROM (` + inner + `) x ORDER BY pinyin, id LIMIT ? OFFSET ?`
-	list, err := s.fetch(ctx, inner, append(args, limit, offset), "p.pinyin, p.id")
-	return list, total, err
+	if both && s.DB.Dialect == db.Postgres && i <= pgInitialsSort {
+		// PostgreSQL would read the initials' branch by walking the list
+		// order (persons_order) and checking each person's initials: the
+		// whole list for rare ones. Collected first, they are sorted.
+		inner = `WITH b AS MATERIALIZED (SELECT p.id, p.pinyin FROM persons p` + w + initials + `)
+			SELECT id FROM (SELECT id, pinyin FROM (SELECT p.id, p.pinyin` + byPinyin + w + pinyin + ` ORDER BY p.pinyin, p.id LIMIT ?) a
+			UNION SELECT id, pinyin FROM (SELECT id, pinyin FROM b ORDER BY pinyin, id LIMIT ?) c) x ORDER BY pinyin, id LIMIT ? OFFSET ?`
+		args = append(append(append(append(append(append([]any{}, wargs...), rng...), wargs...), rng...), k), k)
+	} else if both && s.DB.Dialect == db.Postgres {
+		// Many: walked in list order, among the persons whose pinyin has
+		// the initials' first letter (initials and pinyin begin alike).
+		inner = `SELECT id FROM (SELECT id, pinyin FROM (SELECT p.id, p.pinyin` + byPinyin + w + pinyin + ` ORDER BY p.pinyin, p.id LIMIT ?) a
+			UNION SELECT id, pinyin FROM (SELECT p.id, p.pinyin FROM persons p` + w + pinyin + initials + ` ORDER BY p.pinyin, p.id LIMIT ?) b) x
+			ORDER BY pinyin, id LIMIT ? OFFSET ?`
+		letter := []any{v[:1], v[:1] + "{"}
+		args = append(append(append(append(append(append(append([]any{}, wargs...), rng...), k), wargs...), letter...), rng...), k)
+	}
+	var list []*Person
+	steps := []func() error{
+		func() error { return count(byPinyin, pinyin, 2, &p) },
+		func() error {
+			if !both {
+				return nil
+			}
+			return count(byInitials, initials+pinyin, 4, &pi)
+		},
+		func() (err error) {
+			list, err = s.fetch(ctx, inner, append(args, limit, offset), "p.pinyin, p.id")
+			return err
+		},
+	}
+	if s.DB.Dialect == db.Postgres {
+		// At once, on three connections.
+		if err := together(steps...); err != nil {
+			return nil, 0, err
+		}
+	} else {
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	total := min(p+i-pi, CountCap+1)
+	if p > CountCap || i > CountCap {
+		total = CountCap + 1
+	}
+	if total == 0 {
+		list = nil
+	}
+	return list, total, nil
 }
+
+// pgInitialsSort: up to this many persons whose initials match are
+// collected and sorted on PostgreSQL; more are walked in list order (a
+// variable for tests).
+var pgInitialsSort = 3000
 
 // walkWins reports whether a page in pinyin order of total matches is
 // read faster by walking persons_order than by sorting the matches.

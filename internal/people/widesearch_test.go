@@ -152,9 +152,10 @@ func testSearchWholeRegistry(t *testing.T, d *db.DB) {
 			filters = append(filters, Filter{Q: string(rs[len(rs)-3:])})
 		}
 	}
-	defer func(n int64) { walkMinRows = n }(walkMinRows)
+	defer func(n int64, m int) { walkMinRows, pgInitialsSort = n, m }(walkMinRows, pgInitialsSort)
 	for _, walk := range []int64{20_000, 0} {
 		walkMinRows = walk // 0: large pages are walked
+		pgInitialsSort = int(walk) / 10
 		for _, base := range filters {
 			for _, page := range []struct{ limit, offset int }{{20, 0}, {20, 20}, {7, 140}} {
 				fl := base

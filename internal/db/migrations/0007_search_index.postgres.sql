@@ -7,9 +7,12 @@ CREATE UNIQUE INDEX persons_id_index ON persons (id_index);
 DROP INDEX persons_name;
 DROP INDEX persons_tagged;
 DROP INDEX persons_order;
-CREATE INDEX persons_order ON persons (pinyin, id, org_id, status, archived, kind, ethnicity, tags, name, building_group_id, household_id);
+-- (PostgreSQL's indexes do not carry the row's id as SQLite's do: the
+-- initials' index names it, and the list order holds the initials, so that
+-- the pages of an initials search read the indexes alone.)
+CREATE INDEX persons_order ON persons (pinyin, id, org_id, status, archived, kind, ethnicity, tags, name, building_group_id, household_id) INCLUDE (initials);
 DROP INDEX persons_initials;
-CREATE INDEX persons_initials ON persons (initials, pinyin, status, archived);
+CREATE INDEX persons_initials ON persons (initials, pinyin, status, archived, id);
 -- persons_first and persons_eth serve the whole-registry plans only, which
 -- say "id > 0" (true of every person) to use them: no other query implies
 -- that condition, so no other plan can pick them, whatever the statistics
