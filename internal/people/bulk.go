@@ -233,6 +233,13 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 			if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0), (SELECT COALESCE(MAX(id), 0) FROM households) FROM persons`).Scan(&ap.existing, &ap.hhBefore); err != nil {
 				return err
 			}
+			if s.DB.Dialect == db.Postgres {
+				// New persons' search words are added at the end, at once
+				// (see migration 0008 and finish).
+				if _, err := tx.Exec(ctx, `SELECT set_config('shiliu.import', 'on', true)`); err != nil {
+					return err
+				}
+			}
 			if err := s.runImport(ctx, file, rules, ap); err != nil {
 				return err
 			}
@@ -1302,6 +1309,15 @@ func (ap *applier) finish(ctx context.Context) error {
 			if err := ap.exec(ctx, `DROP TABLE temp.import_known`); err != nil {
 				return err
 			}
+		}
+	}
+	if ap.s.DB.Dialect == db.Postgres && ap.inserted > 0 {
+		// The search words of the persons this import created (its
+		// timestamp marks them; another writer's are there already).
+		if err := ap.exec(ctx, `INSERT INTO person_terms (term, pinyin, person_id)
+			SELECT w, p.pinyin, p.id FROM persons p, person_search_words(p.name, p.ethnicity, p.kind, p.tags) w
+			WHERE p.id > ? AND p.created_at = ? AND p.status = 'active' AND p.archived = 0 ON CONFLICT DO NOTHING`, ap.existing, ap.now); err != nil {
+			return fmt.Errorf("search words: %w", err)
 		}
 	}
 	if !ap.opts.NoEvents && ap.s.DB.Dialect == db.SQLite && ap.inserted > 0 {
