@@ -121,20 +121,25 @@ func (s *Server) personIndex(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	_, total, err := s.People.Search(r.Context(), a, people.Filter{Q: f.Q, Tags: f.Tags, Ethnicity: f.Ethnicity, OrgID: f.OrgID, Kind: f.Kind,
-		Status: f.Status, Minority: f.Minority, NoHousehold: f.NoHousehold, Limit: 1})
+	// The page asked for and the total in one search; a page past the end
+	// shows the last one, read again.
+	const perPage = 50
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	f.Limit, f.Offset = perPage, (max(page, 1)-1)*perPage
+	list, total, err := s.People.Search(r.Context(), a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p.Pager = newPager(r, total, 50)
-	f.Limit, f.Offset = p.Pager.PerPage, p.Pager.Offset()
-	if total > 0 {
-		if p.Persons, err = s.People.SearchPage(r.Context(), a, f); err != nil {
+	p.Pager = newPager(r, total, perPage)
+	if off := p.Pager.Offset(); off != f.Offset && total > 0 {
+		f.Offset = off
+		if list, err = s.People.SearchPage(r.Context(), a, f); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
+	p.Persons = list
 	if a.Can(auth.PersonAssign) {
 		if p.Liaisons, err = s.People.Liaisons(r.Context(), a); err != nil {
 			s.fail(w, r, err)

@@ -954,3 +954,43 @@ func TestListPagesPageAndSort(t *testing.T) {
 		}
 	})
 }
+
+// TestPersonListPages: the persons list shows the page asked for, with the
+// total; a page past the end shows the last page.
+func TestPersonListPages(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.user("admin", auth.StreetAdmin, e.S)
+		for i := range 55 {
+			e.person(fmt.Sprintf("马%c%c", '甲'+rune(i/10), '子'+rune(i%10)), 100+i, e.A, nil)
+		}
+		c := e.login("admin")
+		link := regexp.MustCompile(`href="/persons/(\d+)"`)
+		ids := func(path string) []string {
+			t.Helper()
+			r := c.get(path)
+			if r.Code != http.StatusOK {
+				t.Fatalf("%s: %d%s", path, r.Code, r.Summary())
+			}
+			if !strings.Contains(r.Body, "55") {
+				t.Errorf("%s: no total of 55", path)
+			}
+			var out []string
+			for _, m := range link.FindAllStringSubmatch(r.Body, -1) {
+				if !slices.Contains(out, m[1]) {
+					out = append(out, m[1])
+				}
+			}
+			return out
+		}
+		first, second, past := ids("/persons?q=%E9%A9%AC"), ids("/persons?q=%E9%A9%AC&page=2"), ids("/persons?q=%E9%A9%AC&page=9")
+		if len(first) != 50 || len(second) != 5 || !slices.Equal(second, past) {
+			t.Fatalf("pages of %d and %d persons, past the end %d", len(first), len(second), len(past))
+		}
+		for _, id := range second {
+			if slices.Contains(first, id) {
+				t.Fatalf("person %s on both pages", id)
+			}
+		}
+	})
+}
