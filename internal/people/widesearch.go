@@ -12,17 +12,18 @@ package people
 //     characters and pairs of characters it is made of; on PostgreSQL the
 //     same words are rows of person_terms, in list order (migration 0008,
 //     termsAll);
-//   - one character (most often a surname): the names it begins, in list
-//     order in persons_first, and the others that hold it (see oneCharAll);
+//   - one character (most often a surname), on SQLite: the names it
+//     begins, in list order in persons_first, and the others that hold it
+//     (see oneCharAll);
 //   - an ethnicity alone: persons_eth, in list order;
 //   - pinyin and initials: the ranges of persons_order and persons_initials,
 //     counted apart (a person can be in both) and merged for the page;
 //   - an ID number, its last four, a phone: their own indexes, as for
 //     everyone, without the scope.
 //
-// A page in pinyin order of a few thousand matches is sorted; of more, it
-// is read by walking persons_order in list order, checking each entry
-// against the filters, until the page is full.
+// On SQLite a page in pinyin order of a few thousand matches is sorted; of
+// more, it is read by walking persons_order in list order, checking each
+// entry against the filters, until the page is full.
 
 import (
 	"context"
