@@ -262,24 +262,18 @@ func likeEscape(s string) string {
 // not pay for counting half a million rows that no one pages through; the
 // screen says "more than 10,000" and asks to narrow it.
 func (s *Service) Search(ctx context.Context, a *auth.Actor, f Filter) ([]*Person, int, error) {
-	all, err := s.seesAll(ctx, a)
-	if err != nil {
-		return nil, 0, err
-	}
-	if all {
-		if list, total, ok, err := s.searchAll(ctx, a, f); ok || err != nil {
-			return list, total, err
-		}
+	all, list, total, done, err := s.searchWhole(ctx, a, f)
+	if done || err != nil {
+		return list, total, err
 	}
 	where, args, _ := s.whereIn(a, f, all)
-	var total int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM persons p`+where+` LIMIT ?) x`, append(args, CountCap+1)...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count persons: %w", err)
 	}
 	if total == 0 {
 		return nil, 0, nil
 	}
-	list, err := s.pageOf(ctx, where, args, f, total)
+	list, err = s.pageOf(ctx, where, args, f, total)
 	return list, total, err
 }
 
@@ -289,18 +283,25 @@ const CountCap = 10000
 // SearchPage returns one page without counting (for exports and quick
 // lookups).
 func (s *Service) SearchPage(ctx context.Context, a *auth.Actor, f Filter) ([]*Person, error) {
-	all, err := s.seesAll(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	if all {
-		// (These plans count, cheaply, to choose how to read the page.)
-		if list, _, ok, err := s.searchAll(ctx, a, f); ok || err != nil {
-			return list, err
-		}
+	// (The whole-registry plans count, cheaply, to choose how to read the
+	// page.)
+	all, list, _, done, err := s.searchWhole(ctx, a, f)
+	if done || err != nil {
+		return list, err
 	}
 	where, args, _ := s.whereIn(a, f, all)
 	return s.page(ctx, where, args, f)
+}
+
+// searchWhole answers f through a whole-registry plan when a sees the
+// whole registry and one serves f (done); all reports whether a does, for
+// the scope the other plans then leave out.
+func (s *Service) searchWhole(ctx context.Context, a *auth.Actor, f Filter) (all bool, list []*Person, total int, done bool, err error) {
+	if all, err = s.seesAll(ctx, a); err != nil || !all {
+		return all, nil, 0, false, err
+	}
+	list, total, done, err = s.searchAll(ctx, a, f)
+	return all, list, total, done, err
 }
 
 func (s *Service) page(ctx context.Context, where string, args []any, f Filter) ([]*Person, error) {
@@ -391,26 +392,21 @@ func (s *Service) fetch(ctx context.Context, inner string, args []any, order str
 }
 
 // walkInOrder decides whether a page in pinyin order is read by walking
-// persons_order (true) or by sorting the matches (false). Walking reads
-// about (offset+limit) × rows/total entries, sorting about total entries
-// at some three times the cost each: walking wins above
-// total ≈ √((offset+limit) × rows / 3).
+// persons_order (true) or by sorting the matches (false), sorting a match
+// through the filters' indexes costing some three times walking past an
+// entry (see walkLimit). Without a total it counts only as far as the
+// limit.
 func (s *Service) walkInOrder(ctx context.Context, where string, args []any, f Filter, total int) (bool, error) {
-	var rows int64
-	if err := s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM persons`).Scan(&rows); err != nil {
+	most, err := s.walkLimit(ctx, f.Limit, f.Offset, 3)
+	if err != nil || most < 0 {
 		return false, err
 	}
-	if rows < walkMinRows {
-		return false, nil // either way is fast
-	}
-	threshold := walkThreshold(rows, f.Limit, f.Offset, 3)
 	if total < 0 {
-		// Count only as far as the threshold.
-		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM persons p`+where+` LIMIT ?) x`, append(args[:len(args):len(args)], threshold+1)...).Scan(&total); err != nil {
+		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM persons p`+where+` LIMIT ?) x`, append(args[:len(args):len(args)], most+1)...).Scan(&total); err != nil {
 			return false, err
 		}
 	}
-	return total > threshold, nil
+	return total > most, nil
 }
 
 // HouseholdFilter selects households.

@@ -131,11 +131,22 @@ func searchMatch(f Filter, kind QueryKind, v string) (match string, verify, ok b
 		}
 		verify = !exact
 	}
+	words = append(words, filterWords(f)...)
+	if len(words) == 0 {
+		return "", false, false
+	}
+	return strings.Join(words, " AND "), verify, true
+}
+
+// filterWords are the words of f's filters, as both search indexes spell
+// them (searchBody, migration 0008): kind2, eth03, min for non-Han, tag4.
+// An unknown ethnicity filters nothing, as in where.
+func filterWords(f Filter) []string {
+	var words []string
 	if f.Kind.Valid() {
 		words = append(words, "kind"+strconv.Itoa(int(f.Kind)))
 	}
 	if e, known := ref.ParseEthnicity(f.Ethnicity); f.Ethnicity != "" && known {
-		// (An unknown one filters nothing, as in where.)
 		words = append(words, "eth"+e.Code)
 	}
 	if f.Minority {
@@ -146,10 +157,7 @@ func searchMatch(f Filter, kind QueryKind, v string) (match string, verify, ok b
 			words = append(words, "tag"+strconv.Itoa(int(t.Tag)))
 		}
 	}
-	if len(words) == 0 {
-		return "", false, false
-	}
-	return strings.Join(words, " AND "), verify, true
+	return words
 }
 
 // termWords is what person_terms (PostgreSQL) holds of the persons f
@@ -172,20 +180,7 @@ func termWords(f Filter, kind QueryKind, v string) (words []string, verify, ok b
 		}
 		verify = !exact
 	}
-	if f.Kind.Valid() {
-		words = append(words, "kind"+strconv.Itoa(int(f.Kind)))
-	}
-	if e, known := ref.ParseEthnicity(f.Ethnicity); f.Ethnicity != "" && known {
-		words = append(words, "eth"+e.Code)
-	}
-	if f.Minority {
-		words = append(words, "min")
-	}
-	for _, t := range AllTags {
-		if f.Tags.Has(t.Tag) {
-			words = append(words, "tag"+strconv.Itoa(int(t.Tag)))
-		}
-	}
+	words = append(words, filterWords(f)...)
 	return slices.Compact(words), verify, len(words) > 0
 }
 
@@ -512,25 +507,30 @@ func (s *Service) pinyinAll(ctx context.Context, a *auth.Actor, f Filter, v stri
 var pgInitialsSort = 3000
 
 // walkWins reports whether a page in pinyin order of total matches is
-// read faster by walking persons_order than by sorting the matches.
-// Walking reads about (offset+limit) × rows/total entries, checking each;
-// sorting looks each match up in the table, at cost times that (measured
-// at a million persons: about 1 µs a match, and as much to check a name
-// on an entry, a third of it to check numbers): walking wins above
-// total ≈ √((offset+limit) × rows / cost). Below walkMinRows either way is
-// fast.
+// read faster by walking persons_order than by sorting the matches (see
+// walkLimit; cost: about 1 µs to look a match up in the table, measured at
+// a million persons, and as much to check a name on an entry, a third of
+// it to check numbers).
 func (s *Service) walkWins(ctx context.Context, total, limit, offset int, cost float64) (bool, error) {
-	var rows int64
-	if err := s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM persons`).Scan(&rows); err != nil {
-		return false, err
-	}
-	return rows >= walkMinRows && total > walkThreshold(rows, limit, offset, cost), nil
+	most, err := s.walkLimit(ctx, limit, offset, cost)
+	return most >= 0 && total > most, err
 }
 
-// walkThreshold is the number of matches above which walking the list
-// order wins, sorting one match costing cost times walking past one entry.
-func walkThreshold(rows int64, limit, offset int, cost float64) int {
-	return int(math.Sqrt(float64(offset+limit) * float64(rows) / cost))
+// walkLimit is the number of matches above which a page in pinyin order
+// is read faster by walking persons_order than by sorting the matches, or
+// -1 below walkMinRows persons (either way is fast: always sort). Walking
+// reads about (offset+limit) × rows/total entries; sorting reads total
+// matches at cost times the cost of walking past an entry: walking wins
+// above total ≈ √((offset+limit) × rows / cost).
+func (s *Service) walkLimit(ctx context.Context, limit, offset int, cost float64) (int, error) {
+	var rows int64
+	if err := s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM persons`).Scan(&rows); err != nil {
+		return 0, err
+	}
+	if rows < walkMinRows {
+		return -1, nil
+	}
+	return int(math.Sqrt(float64(offset+limit) * float64(rows) / cost)), nil
 }
 
 // walkMinRows: below it, pages are sorted (a variable for tests).
