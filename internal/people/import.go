@@ -67,6 +67,18 @@ type ImportOptions struct {
 	Progress func(ImportProgress)
 	// NoEvents leaves out the "imported" history entry of each new person.
 	NoEvents bool
+
+	// Test hooks, unexported so that only this package's tests set them,
+	// each on its own import (no package state, so tests may run in
+	// parallel). The zero values are production's.
+	//
+	// bulkMinRows replaces defaultBulkMinRows (see maybeDropIndexes), so a
+	// small file takes the bulk path; failAfter makes the import fail with
+	// errInjected once that many rows are applied (a crash midway); onBulk
+	// is called when the import drops the indexes.
+	bulkMinRows int
+	failAfter   int
+	onBulk      func()
 }
 
 // ImportProgress says how far an import has come. The number of rows is

@@ -83,10 +83,7 @@ func (s *Service) prepare(rules *roster.Rules, it *item) {
 	}
 }
 
-// importFailAfter, when set by a test, makes the import fail once that
-// many rows have been applied (a crash midway).
-var importFailAfter int
-
+// errInjected is the failure ImportOptions.failAfter injects.
 var errInjected = errors.New("injected failure")
 
 type batch struct {
@@ -181,7 +178,7 @@ func (s *Service) runImport(ctx context.Context, file *roster.File, rules *roste
 				return err
 			}
 			<-slots
-			if importFailAfter > 0 && ap.rep.Rows >= importFailAfter {
+			if ap.opts.failAfter > 0 && ap.rep.Rows >= ap.opts.failAfter {
 				return errInjected
 			}
 			if ap.opts.Progress != nil {

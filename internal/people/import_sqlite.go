@@ -16,10 +16,10 @@ import (
 	"shiliu/internal/db"
 )
 
-// bulkMinRows: the indexes are dropped when the file looks like bringing
-// at least this many new persons, and more than are registered already
-// (a variable for tests).
-var bulkMinRows = 50_000
+// defaultBulkMinRows: the indexes are dropped when the file looks like
+// bringing at least this many new persons, and more than are registered
+// already (ImportOptions.bulkMinRows replaces it in tests).
+const defaultBulkMinRows = 50_000
 
 // maybeDropIndexes decides, on the first batch of a SQLite import (before
 // anything is written), whether to drop the persons table's indexes and
@@ -47,7 +47,11 @@ func (ap *applier) maybeDropIndexes(ctx context.Context, inserts, batch int) err
 	}
 	estRows := float64(total) / (float64(done) / float64(read))
 	estNew := estRows * float64(inserts) / float64(batch)
-	if estNew < float64(bulkMinRows) || estNew < float64(ap.existing) {
+	minRows := defaultBulkMinRows
+	if ap.opts.bulkMinRows > 0 {
+		minRows = ap.opts.bulkMinRows
+	}
+	if estNew < float64(minRows) || estNew < float64(ap.existing) {
 		return nil
 	}
 	rows, err := ap.tx.Query(ctx, `SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'persons' AND sql IS NOT NULL
@@ -98,12 +102,9 @@ func (ap *applier) maybeDropIndexes(ctx context.Context, inserts, batch int) err
 		ap.dropped = append(ap.dropped, defs[i])
 	}
 	ap.bulk = true
-	if onBulk != nil {
-		onBulk()
+	if ap.opts.onBulk != nil {
+		ap.opts.onBulk()
 	}
 	// The cache then holds households and the end of the table.
 	return ap.exec(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", importBulkCacheKiB))
 }
-
-// onBulk, set by tests, is called when an import drops the indexes.
-var onBulk func()
