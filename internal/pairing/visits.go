@@ -71,7 +71,7 @@ type Visit struct {
 // actor's subtree; with VisitLog when they are its helper, or (a liaison)
 // when its target is assigned to them — which is all a liaison sees.
 func mayLogVisit(a *auth.Actor, p *Pairing) bool {
-	if a == nil || mayEdit(a, p) {
+	if mayEdit(a, p) {
 		return true
 	}
 	if !a.Can(auth.VisitLog) {
@@ -141,7 +141,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		}
 	}
 	if in.VisitorUserID == 0 && in.VisitorName == "" {
-		in.VisitorUserID = uidOf(a)
+		in.VisitorUserID = a.UserID
 	}
 	// The pairing and the actor's right are checked before anything is
 	// written to disk.
@@ -159,7 +159,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 			f["date"] = "err.date_after_end"
 		}
 	}
-	if in.VisitorUserID != 0 && in.VisitorUserID != uidOf(a) && in.VisitorUserID != p.HelperUserID {
+	if in.VisitorUserID != 0 && in.VisitorUserID != a.UserID && in.VisitorUserID != p.HelperUserID {
 		if isLiaison(a) {
 			f["visitor_user_id"] = "err.user_unknown"
 		} else if k, err := checkUser(ctx, s.DB, a, in.VisitorUserID, append([]auth.Role{auth.Liaison}, officialRoles...), "err.user_unknown"); err != nil {
@@ -200,7 +200,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		id, err = tx.InsertID(ctx, `INSERT INTO pairing_visits (pairing_id, date, visitor_user_id, visitor_name, help, value_cents, note,
 			photo_path, photo_type, photo_name, photo_size, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			pairingID, in.Date, nullID(in.VisitorUserID), in.VisitorName, in.Help, in.ValueCents, in.Note, rel, ctype, photoName, size,
-			nullID(uidOf(a)), db.FormatTime(s.Now()))
+			nullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
 		}
@@ -345,7 +345,7 @@ func mine(a *auth.Actor) (string, []any) {
 	if isLiaison(a) {
 		return pairingScope(a, "pr")
 	}
-	return "pr.helper_user_id = ?", []any{uidOf(a)}
+	return "pr.helper_user_id = ?", []any{a.UserID}
 }
 
 // MyVisitsDue lists the actor's own active pairings with a visit overdue
