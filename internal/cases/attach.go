@@ -48,7 +48,7 @@ func attachErr(key string) error {
 // ("err.attachment_too_large"), is refused and nothing is kept. The name
 // is only what the user called the file.
 func (s *Service) Attach(ctx context.Context, a *auth.Actor, caseID int64, name string, r io.Reader) (*Attachment, error) {
-	if err := a.RequireAny(auth.CaseHandle,auth.CaseIntake); err != nil {
+	if err := a.RequireAny(auth.CaseHandle, auth.CaseIntake); err != nil {
 		return nil, err
 	}
 	if !a.Can(auth.CaseHandle) && !a.Can(auth.CaseIntake) {

@@ -15,7 +15,7 @@ func TestAllowedStepUsesTheMatchedRow(t *testing.T) {
 		{ActReport, StatusIntake, StatusIntake, auth.CaseIntake, false},
 		{ActReport, StatusInProgress, StatusInProgress, auth.CaseAssign, false},
 	}
-	liaison := &auth.Actor{UserID: 1, Role: auth.Liaison, OrgPath: "/1/"}         // CaseIntake, no CaseAssign
+	liaison := &auth.Actor{UserID: 1, Role: auth.Liaison, OrgPath: "/1/"}          // CaseIntake, no CaseAssign
 	committee := &auth.Actor{UserID: 2, Role: auth.CommitteeStaff, OrgPath: "/1/"} // both
 	leader := &auth.Actor{UserID: 3, Role: auth.Leader, OrgPath: "/1/"}            // neither
 	for _, c := range []struct {

@@ -100,7 +100,7 @@ func scanContact(sc interface{ Scan(...any) error }) (*Contact, error) {
 // themselves or another official; a liaison (VisitLog) logs their own
 // contacts with the figures assigned to them.
 func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput) (*Contact, error) {
-	if err := a.RequireAny(auth.PairingEdit,auth.VisitLog); err != nil {
+	if err := a.RequireAny(auth.PairingEdit, auth.VisitLog); err != nil {
 		return nil, err
 	}
 	liaison := isLiaison(a)

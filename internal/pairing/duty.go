@@ -195,7 +195,7 @@ func (s *Service) slot(ctx context.Context, q db.Querier, a *auth.Actor, id int6
 // OnDuty returns who is on duty for a service ("" all) at a moment, as the
 // intake screen shows it.
 func (s *Service) OnDuty(ctx context.Context, a *auth.Actor, service DutyService, at time.Time) ([]*Slot, error) {
-	if err := a.RequireAny(auth.CaseView,auth.CaseIntake); err != nil {
+	if err := a.RequireAny(auth.CaseView, auth.CaseIntake); err != nil {
 		return nil, err
 	}
 	all, err := s.Slots(ctx, a, service)
@@ -471,7 +471,7 @@ func mayLogDuty(a *auth.Actor) bool {
 
 // LogDuty records a shift served.
 func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*DutyEntry, error) {
-	if err := a.RequireAny(auth.CaseHandle,auth.CaseConfig); err != nil {
+	if err := a.RequireAny(auth.CaseHandle, auth.CaseConfig); err != nil {
 		return nil, err
 	}
 	if !mayLogDuty(a) {
