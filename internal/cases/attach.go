@@ -48,7 +48,10 @@ func attachErr(key string) error {
 // ("err.attachment_too_large"), is refused and nothing is kept. The name
 // is only what the user called the file.
 func (s *Service) Attach(ctx context.Context, a *auth.Actor, caseID int64, name string, r io.Reader) (*Attachment, error) {
-	if a != nil && !a.Can(auth.CaseHandle) && !a.Can(auth.CaseIntake) {
+	if err := a.RequireAny(auth.CaseHandle, auth.CaseIntake); err != nil {
+		return nil, err
+	}
+	if !a.Can(auth.CaseHandle) && !a.Can(auth.CaseIntake) {
 		return nil, errs.E(errs.Forbidden, "err.forbidden")
 	}
 	c, err := s.Get(ctx, a, caseID)
@@ -159,6 +162,9 @@ func scanAttachment(sc interface{ Scan(...any) error }) (*Attachment, error) {
 
 // Attachments lists a case's files, oldest first.
 func (s *Service) Attachments(ctx context.Context, a *auth.Actor, caseID int64) ([]*Attachment, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, a, caseID); err != nil {
 		return nil, err
 	}
@@ -182,6 +188,9 @@ func (s *Service) Attachments(ctx context.Context, a *auth.Actor, caseID int64) 
 // reading; the caller closes it. Serve it with its ContentType and as an
 // attachment (Content-Disposition), never sniffed again by the browser.
 func (s *Service) OpenAttachment(ctx context.Context, a *auth.Actor, caseID, id int64) (*Attachment, *os.File, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, nil, err
+	}
 	if _, err := s.Get(ctx, a, caseID); err != nil {
 		return nil, nil, err
 	}
@@ -202,6 +211,9 @@ func (s *Service) OpenAttachment(ctx context.Context, a *auth.Actor, caseID, id 
 // AttachmentFile opens an attachment by its own id, checking that its case
 // is in the actor's scope (a file outside it is not found).
 func (s *Service) AttachmentFile(ctx context.Context, a *auth.Actor, id int64) (*Attachment, *os.File, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, nil, err
+	}
 	var caseID int64
 	if err := s.DB.QueryRow(ctx, `SELECT case_id FROM case_attachments WHERE id = ?`, id).Scan(&caseID); err != nil {
 		return nil, nil, errs.ErrNotFound

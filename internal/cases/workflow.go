@@ -82,14 +82,40 @@ func StepFor(action Action, from Status, kind Kind) (Step, bool) {
 	return Step{}, false
 }
 
-// permFor returns the permission an action needs.
-func permFor(action Action) (auth.Permission, bool) {
-	for _, st := range Steps {
+// allowedStep returns the step of steps that takes action from status on a
+// case of kind, checked against the actor's permissions: the matched step's
+// own permission, so that two rows of one action may ask for different
+// ones. An action no row names is errTransition; an actor who holds the
+// permission of no row of the action is refused (Forbidden) before learning
+// whether the status allows it. matched is false when no row leaves from the
+// status (the caller answers errTransition after its version check, so a
+// stale form is reported as a conflict first).
+func allowedStep(steps []Step, a *auth.Actor, action Action, from Status, kind Kind) (st Step, matched bool, err error) {
+	known, mayAny := false, false
+	for _, st := range steps {
 		if st.Action == action {
-			return st.Perm, true
+			known = true
+			mayAny = mayAny || a.Can(st.Perm)
 		}
 	}
-	return "", false
+	if !known {
+		return Step{}, false, errTransition
+	}
+	if !mayAny {
+		if a == nil {
+			return Step{}, false, auth.ErrNoActor
+		}
+		return Step{}, false, errs.ErrForbidden
+	}
+	for _, st := range steps {
+		if st.Action == action && st.From == from && (!st.EmergencyOnly || kind == Emergency) {
+			if err := a.Require(st.Perm); err != nil {
+				return Step{}, false, err
+			}
+			return st, true, nil
+		}
+	}
+	return Step{}, false, nil
 }
 
 // Allowed lists the actions the actor may take on the case now, for the
@@ -97,7 +123,7 @@ func permFor(action Action) (auth.Permission, bool) {
 func (c *Case) Allowed(a *auth.Actor) []Action {
 	var out []Action
 	for _, act := range Actions {
-		if st, ok := StepFor(act, c.Status, c.Kind); ok && (a == nil || a.Can(st.Perm)) {
+		if st, ok := StepFor(act, c.Status, c.Kind); ok && a.Can(st.Perm) {
 			out = append(out, act)
 		}
 	}
@@ -161,7 +187,7 @@ func (s *Service) Transition(ctx context.Context, a *auth.Actor, id int64, in Tr
 		// The step took the case out of the actor's sight (a user of
 		// another unit, assigned by name, returned it): it is done, and
 		// they get the case as it now stands, once.
-		c, err = s.get(ctx, s.DB.R, nil, id)
+		c, err = s.get(ctx, s.DB.R, escalator, id)
 		if err == nil {
 			redact(a, c)
 		}
@@ -178,18 +204,14 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 	if err != nil {
 		return nil, err
 	}
-	perm, known := permFor(in.Action)
-	if !known {
-		return nil, errTransition
-	}
-	if a != nil && !a.Can(perm) {
-		return nil, errs.E(errs.Forbidden, "err.forbidden")
+	st, matched, err := allowedStep(Steps, a, in.Action, c.Status, c.Kind)
+	if err != nil {
+		return nil, err
 	}
 	if versioned(in.Action) && in.Version != c.Version {
 		return nil, errConflict()
 	}
-	st, ok := StepFor(in.Action, c.Status, c.Kind)
-	if !ok {
+	if !matched {
 		return nil, errTransition
 	}
 	in.Note = strings.TrimSpace(in.Note)
@@ -431,10 +453,7 @@ func (s *Service) checkAssignee(ctx context.Context, tx *db.Tx, a *auth.Actor, i
 			return err
 		}
 		ok := err == nil && disabled == 0 && auth.Role(role).Has(auth.CaseHandle)
-		if a != nil {
-			lo, hi := a.Scope().PathRange()
-			ok = ok && path >= lo && path < hi
-		}
+		ok = ok && a.Scope().Contains(path)
 		if orgPath != "" {
 			ok = ok && strings.HasPrefix(path, orgPath)
 		}
@@ -465,12 +484,9 @@ type event struct {
 	Partner      string
 }
 
-// event appends an entry to a case's timeline. A nil actor is the system.
+// event appends an entry to a case's timeline.
 func (s *Service) event(ctx context.Context, tx *db.Tx, a *auth.Actor, caseID int64, e event) error {
 	who := a.Who()
-	if a == nil {
-		who.Username = systemName
-	}
 	_, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, action, from_status, to_status, note, org_id, target_user_id, partner, user_id, username, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, caseID, string(e.Action), string(e.From), string(e.To), e.Note, nullID(e.OrgID), nullID(e.TargetUserID),
 		e.Partner, nullID(who.UserID), who.Username, formatTime(s.Now()))
@@ -480,12 +496,15 @@ func (s *Service) event(ctx context.Context, tx *db.Tx, a *auth.Actor, caseID in
 	return nil
 }
 
-// systemName is who the escalation job is in the timeline and the audit
-// log.
-const systemName = "(system)"
+// escalator is who the escalation job and its notifications are in the
+// timeline and the audit log: the system, which sees every case.
+var escalator = auth.System("system")
 
 // Events returns a case's timeline, oldest first.
 func (s *Service) Events(ctx context.Context, a *auth.Actor, id int64) ([]Event, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
@@ -543,7 +562,10 @@ func (s *Service) Rules(ctx context.Context) ([]KindRule, error) {
 // SetRule changes the deadlines of a kind (CaseConfig). Cases already
 // taken in keep theirs.
 func (s *Service) SetRule(ctx context.Context, a *auth.Actor, r KindRule) error {
-	if a != nil && !a.Can(auth.CaseConfig) {
+	if err := a.Require(auth.CaseConfig); err != nil {
+		return err
+	}
+	if !a.Can(auth.CaseConfig) {
 		return errs.E(errs.Forbidden, "err.forbidden")
 	}
 	f := map[string]string{}

@@ -179,6 +179,9 @@ var (
 // every new or moved unit needs a parent. Whether a may import at all is for
 // the caller to check.
 func (s *Service) Import(ctx context.Context, a *auth.Actor, filename string, r io.Reader, dryRun bool) (*ImportResult, error) {
+	if err := a.Require(auth.OrgImport); err != nil {
+		return nil, err
+	}
 	rows, err := readImportFile(filename, r)
 	if err != nil {
 		return nil, err
@@ -321,7 +324,7 @@ func planImport(a *auth.Actor, rows []*importRow, units map[string]*importUnit, 
 	for _, u := range units {
 		byID[u.id] = u
 	}
-	scoped := func(path string) bool { return a == nil || a.Scope().Contains(path) }
+	scoped := func(path string) bool { return a.Scope().Contains(path) }
 
 	// Existing units and parents.
 	for _, r := range rows {
@@ -369,7 +372,7 @@ func planImport(a *auth.Actor, rows []*importRow, units map[string]*importUnit, 
 			if kindChanged && old.children > 0 {
 				probs.add(r, "import.err.kind_has_children", r.code)
 			}
-			if a != nil && old.path == a.OrgPath && r.moveCheck {
+			if !a.IsSystem() && old.path == a.OrgPath && r.moveCheck {
 				probs.add(r, "import.err.cannot_move_own_unit", r.code)
 			}
 		} else {
@@ -397,7 +400,7 @@ func planImport(a *auth.Actor, rows []*importRow, units map[string]*importUnit, 
 				probs.add(r, "import.err.parent_kind", r.kindText, kindTitle[p.kind])
 			}
 		default:
-			if a != nil || !CanStandUnder(r.kind, "") {
+			if !a.IsSystem() || !CanStandUnder(r.kind, "") {
 				probs.add(r, "import.err.parent_required", r.kindText)
 			}
 		}

@@ -100,8 +100,11 @@ func scanContact(sc interface{ Scan(...any) error }) (*Contact, error) {
 // themselves or another official; a liaison (VisitLog) logs their own
 // contacts with the figures assigned to them.
 func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput) (*Contact, error) {
+	if err := a.RequireAny(auth.PairingEdit, auth.VisitLog); err != nil {
+		return nil, err
+	}
 	liaison := isLiaison(a)
-	if !(can(a, auth.PairingEdit) && !liaison) && !(liaison && a.Can(auth.VisitLog)) {
+	if !(a.Can(auth.PairingEdit) && !liaison) && !(liaison && a.Can(auth.VisitLog)) {
 		return nil, errForbidden
 	}
 	f := map[string]string{}
@@ -129,7 +132,7 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		f["opinion"] = "err.too_long"
 	}
 	if in.UserID == 0 {
-		in.UserID = uidOf(a)
+		in.UserID = a.UserID
 	}
 	var id int64
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
@@ -141,9 +144,9 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		ok := err == nil && status == "active" && archived == 0 && (a == nil || inRange(a, path))
+		ok := err == nil && status == "active" && archived == 0 && inRange(a, path)
 		if ok && liaison {
-			cond, args := assignedPerson("p.id", a.UserID)
+			cond, args := a.Scope().AssignedPerson("p.id", "p.household_id")
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM persons p WHERE p.id = ? AND `+cond, append([]any{in.PersonID}, args...)...).Scan(&n); err != nil {
 				return err
@@ -158,7 +161,7 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		case tags&int64(people.TagRepresentative) == 0:
 			f["person_id"] = "err.not_representative"
 		}
-		if in.UserID != uidOf(a) {
+		if in.UserID != a.UserID {
 			if liaison {
 				f["user_id"] = "err.user_unknown"
 			} else if k, err := checkUser(ctx, tx, a, in.UserID, append([]auth.Role{auth.Liaison}, officialRoles...), "err.user_unknown"); err != nil {
@@ -172,7 +175,7 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		}
 		id, err = tx.InsertID(ctx, `INSERT INTO contacts (org_id, person_id, user_id, date, mode, topic, note, opinion, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, in.PersonID, nullID(in.UserID), in.Date, string(in.Mode), in.Topic, in.Note, in.Opinion,
-			nullID(uidOf(a)), db.FormatTime(s.Now()))
+			nullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert contact: %w", err)
 		}
@@ -187,6 +190,9 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 
 // Contact returns a contact in the actor's scope.
 func (s *Service) Contact(ctx context.Context, a *auth.Actor, id int64) (*Contact, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	c, err := scanContact(s.DB.QueryRow(ctx, `SELECT `+contactCols+contactFrom+` WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
@@ -223,6 +229,9 @@ type ContactFilter struct {
 // Contacts lists the contacts in the actor's scope matching f, newest
 // first, and their total.
 func (s *Service) Contacts(ctx context.Context, a *auth.Actor, f ContactFilter) ([]*Contact, int, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, 0, err
+	}
 	cond, args := contactScope(a, "c")
 	conds := []string{cond}
 	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
@@ -277,6 +286,9 @@ func (s *Service) Contacts(ctx context.Context, a *auth.Actor, f ContactFilter) 
 // LinkContactCase records the feedback case that tracks a contact's
 // opinion. A contact is linked once; linking it again is a conflict.
 func (s *Service) LinkContactCase(ctx context.Context, a *auth.Actor, contactID, caseID int64) error {
+	if err := a.Require(auth.PairingEdit); err != nil {
+		return err
+	}
 	if caseID <= 0 {
 		return errs.InvalidFields(map[string]string{"case_id": "err.required"})
 	}

@@ -153,6 +153,9 @@ func (s *Service) slots(ctx context.Context, q db.Querier, where string, args ..
 // read: those of the units in their subtree and of the units above them
 // (a committee reads the subdistrict's hotline roster).
 func (s *Service) Slots(ctx context.Context, a *auth.Actor, service DutyService) ([]*Slot, error) {
+	if err := a.Require(auth.CaseView); err != nil {
+		return nil, err
+	}
 	cond, args := readableOrgs(a, "s.org_id")
 	if service != "" {
 		cond += " AND s.service = ?"
@@ -163,6 +166,9 @@ func (s *Service) Slots(ctx context.Context, a *auth.Actor, service DutyService)
 
 // Slot returns one slot the actor may read.
 func (s *Service) Slot(ctx context.Context, a *auth.Actor, id int64) (*Slot, error) {
+	if err := a.Require(auth.CaseView); err != nil {
+		return nil, err
+	}
 	return s.slot(ctx, s.DB.R, a, id)
 }
 
@@ -189,6 +195,9 @@ func (s *Service) slot(ctx context.Context, q db.Querier, a *auth.Actor, id int6
 // OnDuty returns who is on duty for a service ("" all) at a moment, as the
 // intake screen shows it.
 func (s *Service) OnDuty(ctx context.Context, a *auth.Actor, service DutyService, at time.Time) ([]*Slot, error) {
+	if err := a.RequireAny(auth.CaseView, auth.CaseIntake); err != nil {
+		return nil, err
+	}
 	all, err := s.Slots(ctx, a, service)
 	if err != nil {
 		return nil, err
@@ -231,7 +240,7 @@ func checkDutyOrg(ctx context.Context, tx *db.Tx, a *auth.Actor, orgID int64) (s
 	if err != nil {
 		return "", err
 	}
-	if (kind != "district" && kind != "subdistrict" && kind != "committee") || (a != nil && !a.Scope().Contains(path)) {
+	if (kind != "district" && kind != "subdistrict" && kind != "committee") || !a.Scope().Contains(path) {
 		return "err.org_unknown", nil
 	}
 	return "", nil
@@ -278,7 +287,7 @@ func checkWho(ctx context.Context, tx *db.Tx, a *auth.Actor, userID, personID in
 
 // maySetDuty: rosters are configured by CaseConfig holders, never by a
 // liaison.
-func maySetDuty(a *auth.Actor) bool { return a == nil || (a.Can(auth.CaseConfig) && !isLiaison(a)) }
+func maySetDuty(a *auth.Actor) bool { return a.Can(auth.CaseConfig) && !isLiaison(a) }
 
 func (sl *Slot) fields() map[string]any {
 	name := ""
@@ -293,6 +302,9 @@ func (sl *Slot) fields() map[string]any {
 // conflict. The unit must be a district, subdistrict or committee in the
 // actor's subtree.
 func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Slot, error) {
+	if err := a.Require(auth.CaseConfig); err != nil {
+		return nil, err
+	}
 	if !maySetDuty(a) {
 		return nil, errForbidden
 	}
@@ -336,7 +348,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 			if old, err = s.slot(ctx, tx.Raw(), a, in.ID); err != nil {
 				return err
 			}
-			if a != nil && !a.Scope().Contains(old.orgPath) {
+			if !a.Scope().Contains(old.orgPath) {
 				return errForbidden
 			}
 		}
@@ -394,6 +406,9 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 // DeleteSlot removes a duty slot; shifts logged against it keep their
 // hours (their slot is cleared).
 func (s *Service) DeleteSlot(ctx context.Context, a *auth.Actor, id int64) error {
+	if err := a.Require(auth.CaseConfig); err != nil {
+		return err
+	}
 	if !maySetDuty(a) {
 		return errForbidden
 	}
@@ -402,7 +417,7 @@ func (s *Service) DeleteSlot(ctx context.Context, a *auth.Actor, id int64) error
 		if err != nil {
 			return err
 		}
-		if a != nil && !a.Scope().Contains(old.orgPath) {
+		if !a.Scope().Contains(old.orgPath) {
 			return errForbidden
 		}
 		if _, err := tx.Exec(ctx, `UPDATE duty_log SET slot_id = NULL WHERE slot_id = ?`, id); err != nil {
@@ -451,11 +466,14 @@ type DutyEntry struct {
 // mayLogDuty: staff who take cases or configure rosters record shifts;
 // a liaison does not.
 func mayLogDuty(a *auth.Actor) bool {
-	return a == nil || (!isLiaison(a) && (a.Can(auth.CaseConfig) || a.Can(auth.CaseIntake)))
+	return !isLiaison(a) && (a.Can(auth.CaseConfig) || a.Can(auth.CaseIntake))
 }
 
 // LogDuty records a shift served.
 func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*DutyEntry, error) {
+	if err := a.RequireAny(auth.CaseHandle, auth.CaseConfig); err != nil {
+		return nil, err
+	}
 	if !mayLogDuty(a) {
 		return nil, errForbidden
 	}
@@ -515,7 +533,7 @@ func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*Du
 		var err error
 		id, err = tx.InsertID(ctx, `INSERT INTO duty_log (org_id, slot_id, service, date, user_id, person_id, name, minutes, note, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.OrgID, nullID(in.SlotID), string(in.Service), in.Date, nullID(in.UserID), nullID(in.PersonID),
-			in.Name, in.Minutes, in.Note, nullID(uidOf(a)), db.FormatTime(s.Now()))
+			in.Name, in.Minutes, in.Note, nullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert duty log: %w", err)
 		}
@@ -539,14 +557,10 @@ func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*Du
 // dutyScope limits duty log entries (alias l): the actor's subtree; a
 // liaison sees only their own shifts.
 func dutyScope(a *auth.Actor, l string) (string, []any) {
-	if a == nil {
-		return "1 = 1", nil
-	}
 	if isLiaison(a) {
 		return l + ".user_id = ?", []any{a.UserID}
 	}
-	lo, hi := a.Scope().PathRange()
-	return orgRange(l + ".org_id"), []any{lo, hi}
+	return a.Scope().InSubtree(l + ".org_id")
 }
 
 // DutyFilter selects logged shifts.
@@ -567,6 +581,9 @@ func yearRange(y int) (string, string) {
 
 // DutyLog lists logged shifts in scope, newest first, and their total.
 func (s *Service) DutyLog(ctx context.Context, a *auth.Actor, f DutyFilter) ([]*DutyEntry, int, error) {
+	if err := a.Require(auth.CaseView); err != nil {
+		return nil, 0, err
+	}
 	cond, args := dutyScope(a, "l")
 	conds := []string{cond}
 	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
@@ -640,6 +657,9 @@ type Hours struct {
 // Hours totals the shifts served in a year in the actor's scope, per
 // person, the most first.
 func (s *Service) Hours(ctx context.Context, a *auth.Actor, year int) ([]Hours, error) {
+	if err := a.Require(auth.CaseView); err != nil {
+		return nil, err
+	}
 	cond, args := dutyScope(a, "l")
 	lo, hi := yearRange(year)
 	rows, err := s.DB.Query(ctx, `SELECT g.pid, g.uid, g.nm, g.mins, g.n, COALESCE(p.name, ''), COALESCE(u.display_name, ''), COALESCE(u.username, '')

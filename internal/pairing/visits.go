@@ -71,7 +71,7 @@ type Visit struct {
 // actor's subtree; with VisitLog when they are its helper, or (a liaison)
 // when its target is assigned to them — which is all a liaison sees.
 func mayLogVisit(a *auth.Actor, p *Pairing) bool {
-	if a == nil || mayEdit(a, p) {
+	if mayEdit(a, p) {
 		return true
 	}
 	if !a.Can(auth.VisitLog) {
@@ -104,6 +104,9 @@ func sniffPhoto(ph *Photo) (string, string) {
 
 // LogVisit records a visit of a pairing, with its photo if any.
 func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, in VisitInput) (*Visit, error) {
+	if err := a.Require(auth.VisitLog); err != nil {
+		return nil, err
+	}
 	f := map[string]string{}
 	if strings.TrimSpace(in.Date) == "" {
 		in.Date = s.Today()
@@ -141,7 +144,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		}
 	}
 	if in.VisitorUserID == 0 && in.VisitorName == "" {
-		in.VisitorUserID = uidOf(a)
+		in.VisitorUserID = a.UserID
 	}
 	// The pairing and the actor's right are checked before anything is
 	// written to disk.
@@ -159,7 +162,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 			f["date"] = "err.date_after_end"
 		}
 	}
-	if in.VisitorUserID != 0 && in.VisitorUserID != uidOf(a) && in.VisitorUserID != p.HelperUserID {
+	if in.VisitorUserID != 0 && in.VisitorUserID != a.UserID && in.VisitorUserID != p.HelperUserID {
 		if isLiaison(a) {
 			f["visitor_user_id"] = "err.user_unknown"
 		} else if k, err := checkUser(ctx, s.DB, a, in.VisitorUserID, append([]auth.Role{auth.Liaison}, officialRoles...), "err.user_unknown"); err != nil {
@@ -200,7 +203,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		id, err = tx.InsertID(ctx, `INSERT INTO pairing_visits (pairing_id, date, visitor_user_id, visitor_name, help, value_cents, note,
 			photo_path, photo_type, photo_name, photo_size, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			pairingID, in.Date, nullID(in.VisitorUserID), in.VisitorName, in.Help, in.ValueCents, in.Note, rel, ctype, photoName, size,
-			nullID(uidOf(a)), db.FormatTime(s.Now()))
+			nullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
 		}
@@ -275,6 +278,9 @@ func (s *Service) visit(ctx context.Context, id int64) (*Visit, error) {
 
 // Visits lists a pairing's visits, newest first.
 func (s *Service) Visits(ctx context.Context, a *auth.Actor, pairingID int64) ([]*Visit, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, a, pairingID); err != nil {
 		return nil, err
 	}
@@ -305,6 +311,9 @@ type PhotoFile struct {
 
 // Photo opens the photo of a visit whose pairing is in the actor's scope.
 func (s *Service) Photo(ctx context.Context, a *auth.Actor, visitID int64) (*PhotoFile, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	var pid int64
 	var rel string
 	pf := &PhotoFile{}
@@ -334,6 +343,9 @@ func (s *Service) Photo(ctx context.Context, a *auth.Actor, visitID int64) (*Pho
 // visit is past due, the most overdue first (DaysOverdue set). A liaison
 // sees only the pairings they help in or whose target is assigned to them.
 func (s *Service) OverdueVisits(ctx context.Context, a *auth.Actor) ([]*Pairing, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	sc, args := pairingScope(a, "pr")
 	return s.query(ctx, ` WHERE `+sc+` AND pr.status = 'active' AND pr.next_due_date <> '' AND pr.next_due_date < ? ORDER BY pr.next_due_date, pr.id`,
 		append(args, s.Today())...)
@@ -345,12 +357,15 @@ func mine(a *auth.Actor) (string, []any) {
 	if isLiaison(a) {
 		return pairingScope(a, "pr")
 	}
-	return "pr.helper_user_id = ?", []any{uidOf(a)}
+	return "pr.helper_user_id = ?", []any{a.UserID}
 }
 
 // MyVisitsDue lists the actor's own active pairings with a visit overdue
 // or due within DueSoonDays, the most urgent first: the "My work" page.
 func (s *Service) MyVisitsDue(ctx context.Context, a *auth.Actor) ([]*Pairing, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	cond, args := mine(a)
 	return s.query(ctx, ` WHERE `+cond+` AND pr.status = 'active' AND pr.next_due_date <> '' AND pr.next_due_date <= ? ORDER BY pr.next_due_date, pr.id`,
 		append(args, addDays(s.Today(), DueSoonDays))...)
@@ -369,6 +384,9 @@ type Counts struct {
 
 // Counts returns the pairing figures in the actor's scope.
 func (s *Service) Counts(ctx context.Context, a *auth.Actor) (Counts, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return Counts{}, err
+	}
 	var c Counts
 	today, soon := s.Today(), addDays(s.Today(), DueSoonDays)
 	sc, args := pairingScope(a, "pr")

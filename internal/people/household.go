@@ -14,19 +14,6 @@ import (
 	"shiliu/internal/errs"
 )
 
-// householdScope limits households (alias h) to the actor's scope.
-func householdScope(a *auth.Actor, h string) (string, []any) {
-	lo, hi := scopeRange(a)
-	cond := h + ".org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
-	args := []any{lo, hi}
-	if uid := a.Scope().LiaisonUserID; uid != 0 {
-		cond += " AND (" + h + ".id IN (SELECT household_id FROM liaison_assignments WHERE user_id = ? AND household_id IS NOT NULL) OR " +
-			h + ".id IN (SELECT p.household_id FROM persons p JOIN liaison_assignments la ON la.person_id = p.id WHERE la.user_id = ?))"
-		args = append(args, uid, uid)
-	}
-	return cond, args
-}
-
 const householdCols = `h.id, h.org_id, o.name, o.path, COALESCE(h.building_group_id, 0), COALESCE(bg.name, ''), h.code, h.address,
 	COALESCE(h.head_person_id, 0), COALESCE(hp.name, ''), h.note, h.archived, h.version, h.updated_at`
 
@@ -45,6 +32,9 @@ func scanHousehold(sc interface{ Scan(...any) error }) (*Household, error) {
 // Household returns a household in scope with its members (current and
 // past: members who moved out or died are listed with their status).
 func (s *Service) Household(ctx context.Context, a *auth.Actor, id int64) (*Household, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	return s.household(ctx, s.DB.R, a, id)
 }
 
@@ -56,7 +46,7 @@ func (s *Service) household(ctx context.Context, q db.Querier, a *auth.Actor, id
 	if err != nil {
 		return nil, err
 	}
-	cond, args := householdScope(a, "h")
+	cond, args := a.Scope().Households("h")
 	if err := s.checkScope(ctx, q, "households h", "h", cond, args, id); err != nil {
 		return nil, err
 	}
@@ -114,6 +104,9 @@ func (s *Service) checkHousehold(ctx context.Context, tx *db.Tx, a *auth.Actor, 
 
 // CreateHousehold adds a household.
 func (s *Service) CreateHousehold(ctx context.Context, a *auth.Actor, in HouseholdInput) (*Household, error) {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return nil, err
+	}
 	var id int64
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		var err error
@@ -145,6 +138,9 @@ func (s *Service) createHousehold(ctx context.Context, tx *db.Tx, a *auth.Actor,
 
 // UpdateHousehold changes a household's place, code, address and note.
 func (s *Service) UpdateHousehold(ctx context.Context, a *auth.Actor, id int64, in HouseholdInput) error {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return err
+	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		old, err := s.household(ctx, tx.Raw(), a, id)
 		if err != nil {
@@ -178,6 +174,9 @@ func (s *Service) UpdateHousehold(ctx context.Context, a *auth.Actor, id int64, 
 // 0. A person belongs to at most one household: joining one leaves the
 // previous.
 func (s *Service) SetMember(ctx context.Context, a *auth.Actor, personID, householdID int64, relation string) error {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return err
+	}
 	relation = strings.TrimSpace(relation)
 	if tooLong(relation, 20) {
 		return errs.InvalidFields(map[string]string{"relation": "err.too_long"})

@@ -42,40 +42,6 @@ var cst = time.FixedZone("CST", 8*3600)
 // Today is the current date in China, YYYY-MM-DD.
 func (s *Service) Today() string { return s.Now().In(cst).Format(db.DateLayout) }
 
-// scope returns the SQL condition (on alias p, a persons row) that limits
-// rows to the actor's scope, and its arguments. Liaisons see only the
-// persons assigned to them and the members of households assigned to them.
-func scope(a *auth.Actor, p string) (string, []any) {
-	lo, hi := scopeRange(a)
-	cond := p + ".org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
-	args := []any{lo, hi}
-	if uid := a.Scope().LiaisonUserID; uid != 0 {
-		cond += " AND (" + p + ".id IN (SELECT person_id FROM liaison_assignments WHERE user_id = ? AND person_id IS NOT NULL) OR " +
-			p + ".household_id IN (SELECT household_id FROM liaison_assignments WHERE user_id = ? AND household_id IS NOT NULL))"
-		args = append(args, uid, uid)
-	}
-	return cond, args
-}
-
-// scopeRange returns the range of org paths whose records the actor may
-// see (before a liaison's narrowing to assignments). A liaison belongs to a
-// liaison group, which stands beside the committees it serves, under a
-// subdistrict or a committee: the persons assigned to them live under the
-// group's parent. An actor without a unit sees nothing: the empty range is
-// written so that PostgreSQL accepts it ("\x00" is no valid text there).
-func scopeRange(a *auth.Actor) (lo, hi string) {
-	sc := a.Scope()
-	if sc.Path == "" {
-		return "", ""
-	}
-	if sc.LiaisonUserID != 0 {
-		if i := strings.LastIndexByte(strings.TrimSuffix(sc.Path, "/"), '/'); i > 0 {
-			sc.Path = sc.Path[:i+1]
-		}
-	}
-	return sc.PathRange()
-}
-
 const personCols = `p.id, p.org_id, o.name, o.path, COALESCE(p.building_group_id, 0), COALESCE(bg.name, ''), COALESCE(p.household_id, 0), COALESCE(h.code, ''),
 	p.relation, p.name, p.id_masked, p.phone_masked, p.phone_index, p.ethnicity, p.sex, p.birth_date, p.birth_region, p.kind, p.current_address,
 	p.registered_address, p.workplace, p.workplace_kind, p.education, p.political_status, p.tags, p.note, p.status, p.status_date,
@@ -100,6 +66,9 @@ func scanPerson(sc interface{ Scan(...any) error }) (*Person, error) {
 
 // Get returns a person in the actor's scope.
 func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Person, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	return s.get(ctx, s.DB.R, a, id)
 }
 
@@ -111,10 +80,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 	if err != nil {
 		return nil, fmt.Errorf("get person %d: %w", id, err)
 	}
-	if a == nil {
-		return p, nil
-	}
-	cond, args := scope(a, "p")
+	cond, args := a.Scope().Persons("p")
 	if err := s.checkScope(ctx, q, "persons p", "p", cond, args, id); err != nil {
 		return nil, err
 	}
@@ -255,7 +221,7 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in Inp
 func (s *Service) checkPlace(ctx context.Context, tx *db.Tx, a *auth.Actor, orgID, bgID int64, f map[string]string) error {
 	var kind, path string
 	err := tx.QueryRow(ctx, `SELECT kind, path FROM org_units WHERE id = ? AND archived = 0`, orgID).Scan(&kind, &path)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (kind != "committee" || (a != nil && !a.Scope().Contains(path)))) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (kind != "committee" || !a.Scope().Contains(path))) {
 		f["org_id"] = "err.committee_unknown"
 		return nil
 	}
@@ -287,6 +253,9 @@ const keyExists = "err.person_exists"
 
 // Create adds a person.
 func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Person, error) {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return nil, err
+	}
 	var id int64
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		var err error
@@ -382,6 +351,9 @@ func (p *Person) fields() map[string]any {
 // them). A stale Version is refused as a conflict. A change of committee is
 // recorded in the history as a move.
 func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, in Input) error {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return err
+	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		old, err := s.get(ctx, tx.Raw(), a, id)
 		if err != nil {
@@ -450,6 +422,8 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, a *auth.Actor, old *Per
 // allowed to see it, and records who asked, when and why. field is
 // "id_number" or "phone"; reason must be given.
 func (s *Service) Reveal(ctx context.Context, a *auth.Actor, id int64, field, reason string) (string, error) {
+	// Scope first (Get needs PersonView), then PersonReveal: out of scope
+	// reads as not found whatever the role.
 	reason = strings.TrimSpace(reason)
 	if reason == "" || tooLong(reason, 200) {
 		return "", errs.InvalidFields(map[string]string{"reason": "err.reason_required"})
@@ -466,7 +440,7 @@ func (s *Service) Reveal(ctx context.Context, a *auth.Actor, id int64, field, re
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return "", err
 	}
-	if a != nil && !a.Can(auth.PersonReveal) {
+	if !a.Can(auth.PersonReveal) {
 		// A liaison sees the persons assigned to them, masked only.
 		return "", errs.E(errs.Forbidden, "err.forbidden")
 	}
@@ -489,6 +463,9 @@ func (s *Service) Reveal(ctx context.Context, a *auth.Actor, id int64, field, re
 
 // FindByID returns the person with a citizen ID number, within scope.
 func (s *Service) FindByID(ctx context.Context, a *auth.Actor, number string) (*Person, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	id, err := ref.ParseID(number)
 	if err != nil {
 		return nil, errs.ErrNotFound
@@ -503,6 +480,9 @@ func (s *Service) FindByID(ctx context.Context, a *auth.Actor, number string) (*
 // Events returns a person's history, newest first, including the history
 // of records merged into them.
 func (s *Service) Events(ctx context.Context, a *auth.Actor, id int64) ([]Event, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
