@@ -42,8 +42,6 @@ var cat = i18n.MustLoad()
 func zh(key string, args ...any) string { return cat.T("zh", key, args...) }
 
 func TestMain(m *testing.M) {
-	// Hashing with the production cost would make every login slow.
-	auth.ArgonMemory = 8 * 1024
 	code := m.Run()
 	env.stop()
 	os.Exit(code)
@@ -145,7 +143,9 @@ func (h *harness) start(chromium string) error {
 	var out syncBuffer
 	args := []string{"serve", "--demo", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0"}
 	go func() {
-		h.served <- cli.Run(ctx, args, cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: io.Discard, Ready: func(a *app.App) { ready <- a }})
+		h.served <- cli.Run(ctx, args, cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: io.Discard, Ready: func(a *app.App) { ready <- a },
+			// Hashing with the production cost would make every login slow.
+			ArgonMemoryKiB: 8 << 10})
 	}()
 	select {
 	case h.app = <-ready:

@@ -81,7 +81,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		d.Close()
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: log, DB: d, Auth: auth.NewService(d), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys),
+	a := &App{Cfg: cfg, Log: log, DB: d, Auth: newAuth(d, cfg), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys),
 		Pairing: pairing.New(d, cfg.DataDir), Calendar: &workday.Source{DB: d}}
 	if err := workday.Seed(ctx, d); err != nil {
 		d.Close()
@@ -231,4 +231,14 @@ func (a *App) housekeeping(ctx context.Context) {
 func (a *App) Close() error {
 	a.Cases.Wait()
 	return a.DB.Close()
+}
+
+// newAuth is the accounts service with the configuration's hashing cost.
+func newAuth(d *db.DB, cfg config.Config) *auth.Service {
+	s := auth.NewService(d)
+	if cfg.ArgonMemoryKiB != 0 {
+		s.Argon = auth.DefaultArgon2()
+		s.Argon.MemoryKiB = cfg.ArgonMemoryKiB
+	}
+	return s
 }

@@ -20,15 +20,10 @@ import (
 	"shiliu/internal/org"
 )
 
-func TestMain(m *testing.M) {
-	auth.ArgonMemory = 1024
-	m.Run()
-}
-
 // start runs an instance on a free port until the test ends.
 func start(t testing.TB, dataDir, dsn string) *app.App {
 	t.Helper()
-	cfg := config.Config{DataDir: dataDir, DSN: dsn, Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "error", ShutdownTimeout: 5 * time.Second}
+	cfg := config.Config{ArgonMemoryKiB: auth.TestArgon2().MemoryKiB, DataDir: dataDir, DSN: dsn, Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "error", ShutdownTimeout: 5 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -121,7 +116,7 @@ func TestTwoInstancesShareSessions(t *testing.T) {
 func TestKeysMustMatchTheDatabase(t *testing.T) {
 	dsn := dbtest.PostgresDSN(t)
 	start(t, t.TempDir(), dsn)
-	cfg := config.Config{DataDir: t.TempDir(), DSN: dsn, Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "error"}
+	cfg := config.Config{ArgonMemoryKiB: auth.TestArgon2().MemoryKiB, DataDir: t.TempDir(), DSN: dsn, Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "error"}
 	_, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err == nil || !strings.Contains(err.Error(), "fingerprint") {
 		t.Fatalf("a second key file on the same database: got %v, want a refusal naming the fingerprint", err)
@@ -147,7 +142,7 @@ func TestServeEmptyDataDir(t *testing.T) {
 
 // TestGracefulShutdown: a request in flight when shutdown starts completes.
 func TestGracefulShutdown(t *testing.T) {
-	cfg := config.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "error", ShutdownTimeout: 5 * time.Second}
+	cfg := config.Config{ArgonMemoryKiB: auth.TestArgon2().MemoryKiB, DataDir: t.TempDir(), Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "error", ShutdownTimeout: 5 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -201,7 +196,7 @@ func BenchmarkStartToHealthz(b *testing.B) {
 		b.StopTimer()
 		dir := b.TempDir()
 		b.StartTimer()
-		cfg := config.Config{DataDir: dir, Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "error", ShutdownTimeout: time.Second}
+		cfg := config.Config{ArgonMemoryKiB: auth.TestArgon2().MemoryKiB, DataDir: dir, Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "error", ShutdownTimeout: time.Second}
 		ctx, cancel := context.WithCancel(context.Background())
 		a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {

@@ -13,24 +13,42 @@ import (
 	"shiliu/internal/errs"
 )
 
-// Argon2id parameters (t=1, 64 MiB, p=2: about 0.1 s a hash on a 2-core
-// machine). Tests may lower Memory to run faster; stored hashes carry their
-// own parameters, so changing these never breaks existing passwords.
-var (
-	ArgonTime    uint32 = 1
-	ArgonMemory  uint32 = 64 * 1024
-	ArgonThreads uint8  = 2
-)
+// Argon2 holds the argon2id parameters new password hashes are made with.
+// Stored hashes carry their own, so changing these never breaks existing
+// passwords. The zero value means DefaultArgon2.
+type Argon2 struct {
+	Time      uint32
+	MemoryKiB uint32
+	Threads   uint8
+}
 
-// HashPassword returns an encoded argon2id hash of pw.
-func HashPassword(pw string) (string, error) {
+// DefaultArgon2 returns production's parameters: t=1, 64 MiB, p=2, about
+// 0.1 s a hash on a 2-core machine.
+func DefaultArgon2() Argon2 { return Argon2{Time: 1, MemoryKiB: 64 << 10, Threads: 2} }
+
+// TestArgon2 returns parameters for tests: 1 MiB instead of 64, so that
+// the hundreds of accounts a suite creates hash in milliseconds. Never for
+// real accounts.
+func TestArgon2() Argon2 { return Argon2{Time: 1, MemoryKiB: 1 << 10, Threads: 2} }
+
+// orDefault is p, or DefaultArgon2 for the zero value.
+func (p Argon2) orDefault() Argon2 {
+	if p == (Argon2{}) {
+		return DefaultArgon2()
+	}
+	return p
+}
+
+// Hash returns an encoded argon2id hash of pw made with p.
+func (p Argon2) Hash(pw string) (string, error) {
+	p = p.orDefault()
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, ArgonTime, ArgonMemory, ArgonThreads, 32)
+	key := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, 32)
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", ArgonMemory, ArgonTime, ArgonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", p.MemoryKiB, p.Time, p.Threads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
 // CheckPassword reports whether pw matches the encoded hash.
@@ -56,10 +74,6 @@ func CheckPassword(encoded, pw string) bool {
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
-
-// dummyHash is checked against when the user does not exist, so that a
-// login for an unknown name takes as long as one with a wrong password.
-var dummyHash, _ = HashPassword("shiliu-no-such-user")
 
 // commonPasswords are refused whatever their length (a short list of the
 // passwords people pick most; length does the rest).

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"shiliu/internal/audit"
@@ -34,6 +35,20 @@ type Service struct {
 	DB *db.DB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Argon are the parameters of new password hashes (zero: production's;
+	// tests choose TestArgon2).
+	Argon Argon2
+
+	dummyOnce sync.Once
+	dummy     string
+}
+
+// dummyHash is checked against when the user does not exist, so that a
+// login for an unknown name takes as long as one with a wrong password
+// (made with the service's own parameters, once).
+func (s *Service) dummyHash() string {
+	s.dummyOnce.Do(func() { s.dummy, _ = s.Argon.Hash("shiliu-no-such-user") })
+	return s.dummy
 }
 
 // NewService returns a Service on d.
@@ -221,7 +236,7 @@ func (s *Service) Create(ctx context.Context, a *Actor, in NewUser) (*User, erro
 	if len(fields) > 0 {
 		return nil, errs.InvalidFields(fields)
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := s.Argon.Hash(in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -367,7 +382,7 @@ func (s *Service) SetPassword(ctx context.Context, a *Actor, id int64, oldPw, ne
 	if self && oldPw == newPw {
 		return errs.InvalidFields(map[string]string{"password": "err.password_same"})
 	}
-	newHash, err := HashPassword(newPw)
+	newHash, err := s.Argon.Hash(newPw)
 	if err != nil {
 		return err
 	}
@@ -429,7 +444,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 	_ = s.DB.QueryRow(ctx, `SELECT locked_until FROM login_throttle WHERE key = ?`, key).Scan(&lockedUntil)
 	if lockedUntil != "" && db.ParseTime(lockedUntil).After(now) {
 		_ = audit.Write(ctx, s.DB, audit.Entry{Who: who, Action: audit.ActionLoginFailed, Entity: "user", Detail: map[string]any{"reason": "locked"}, Result: audit.ResultDenied})
-		CheckPassword(dummyHash, password) // same time as any other failure
+		CheckPassword(s.dummyHash(), password) // same time as any other failure
 		return "", nil, ErrBadLogin
 	}
 	var hash string
@@ -441,7 +456,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 	if err == nil {
 		ok = CheckPassword(hash, password) && !u.Disabled
 	} else {
-		CheckPassword(dummyHash, password)
+		CheckPassword(s.dummyHash(), password)
 	}
 	if !ok {
 		return "", nil, s.recordFailure(ctx, key, who, u, now)

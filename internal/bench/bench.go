@@ -74,6 +74,9 @@ type Config struct {
 	DSN string
 	// Progress, when set, receives a line per stage.
 	Progress io.Writer
+	// ArgonMemoryKiB, when not zero, lowers the cost of password hashes
+	// (tests; see config.Config).
+	ArgonMemoryKiB uint32
 }
 
 func (c *Config) normalise() {
@@ -163,7 +166,8 @@ func Start(ctx context.Context, cfg Config) (env *Env, err error) {
 		}
 		e.tempDir, e.Cfg.DataDir = dir, dir
 	}
-	c := config.Config{DataDir: e.Cfg.DataDir, DSN: cfg.DSN, Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "info", ShutdownTimeout: 5 * time.Second}
+	c := config.Config{DataDir: e.Cfg.DataDir, DSN: cfg.DSN, Addr: "127.0.0.1:0", LogFormat: "text", LogLevel: "info", ShutdownTimeout: 5 * time.Second,
+		ArgonMemoryKiB: cfg.ArgonMemoryKiB}
 	// The server logs a line per request, as in production; the bench
 	// pays for formatting it but does not print it.
 	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -176,7 +180,7 @@ func Start(ctx context.Context, cfg Config) (env *Env, err error) {
 	e.logf("generating %d persons (%d subdistricts × %d committees) on %s…", cfg.Persons, cfg.Subdistricts, cfg.CommitteesPerSubdistrict, e.Engine)
 	start := time.Now()
 	res, err := demo.Generate(ctx, a.DB, demo.Options{Seed: cfg.Seed, Subdistricts: cfg.Subdistricts, CommitteesPerSubdistrict: cfg.CommitteesPerSubdistrict,
-		Persons: cfg.Persons, Keys: a.Keys})
+		Persons: cfg.Persons, Keys: a.Keys, Argon: a.Auth.Argon})
 	switch {
 	case errors.Is(err, demo.ErrNotEmpty):
 		e.logf("the database already holds a district: reusing it")

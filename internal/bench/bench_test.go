@@ -23,8 +23,8 @@ var (
 
 func sharedEnv(b *testing.B) *Env {
 	envOnce.Do(func() {
-		auth.ArgonMemory = 1024 // the bench's district account is hashed once; no need for 64 MiB
-		cfg := Config{Persons: 1_000_000, DSN: os.Getenv("SHILIU_BENCH_DSN"), DataDir: os.Getenv("SHILIU_BENCH_DATA"), Progress: os.Stderr}
+		// The bench's district account is hashed once; no need for 64 MiB.
+		cfg := Config{ArgonMemoryKiB: auth.TestArgon2().MemoryKiB, Persons: 1_000_000, DSN: os.Getenv("SHILIU_BENCH_DSN"), DataDir: os.Getenv("SHILIU_BENCH_DATA"), Progress: os.Stderr}
 		if v := os.Getenv("SHILIU_BENCH_PERSONS"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n <= 0 {
@@ -104,8 +104,7 @@ func TestQueries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates a district")
 	}
-	auth.ArgonMemory = 1024
-	e, err := Start(context.Background(), Config{Persons: 2000, Subdistricts: 2, CommitteesPerSubdistrict: 3, Requests: 20})
+	e, err := Start(context.Background(), Config{ArgonMemoryKiB: auth.TestArgon2().MemoryKiB, Persons: 2000, Subdistricts: 2, CommitteesPerSubdistrict: 3, Requests: 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package cases_test
 
 import (
 	"context"
-	"os"
 	"shiliu/internal/errs/errstest"
 	"shiliu/internal/fixture"
 	"slices"
@@ -18,11 +17,6 @@ import (
 	"shiliu/internal/ref"
 	"shiliu/internal/secret"
 )
-
-func TestMain(m *testing.M) {
-	auth.ArgonMemory = 1024
-	os.Exit(m.Run())
-}
 
 var cst = time.FixedZone("CST", 8*3600)
 

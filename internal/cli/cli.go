@@ -33,6 +33,9 @@ type Env struct {
 	Stderr io.Writer
 	// Ready, when set, is called with the app once serve listens (tests).
 	Ready func(*app.App)
+	// ArgonMemoryKiB, when not zero, lowers the cost of password hashes
+	// (tests; see config.Config).
+	ArgonMemoryKiB uint32
 }
 
 const usage = `shiliu — 石榴籽 community ethnic-affairs platform
@@ -177,6 +180,7 @@ func withApp(ctx context.Context, name string, args []string, env Env, extra fun
 	fs := flag.NewFlagSet("shiliu "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	cfg.Register(fs)
+	cfg.ArgonMemoryKiB = env.ArgonMemoryKiB
 	if extra != nil {
 		extra(fs)
 	}
@@ -202,6 +206,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("shiliu serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	cfg.Register(fs)
+	cfg.ArgonMemoryKiB = env.ArgonMemoryKiB
 	fs.BoolVar(&demoMode, "demo", false, "on an empty database, create a demo district and print its accounts' passwords once")
 	fs.Uint64Var(&seed, "demo-seed", 1, "seed of the demo generator")
 	pos, err := parse(fs, args)
@@ -221,7 +226,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if demoMode {
-		res, err := demo.Generate(ctx, a.DB, demo.Options{Seed: seed, Keys: a.Keys})
+		res, err := demo.Generate(ctx, a.DB, demo.Options{Seed: seed, Keys: a.Keys, Argon: a.Auth.Argon})
 		switch {
 		case errors.Is(err, demo.ErrNotEmpty):
 			fmt.Fprintln(env.Stdout, "demo: the database already has data; keeping it (passwords were printed when it was created)")
@@ -246,6 +251,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("shiliu bench", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	cfg.Register(fs)
+	cfg.ArgonMemoryKiB = env.ArgonMemoryKiB
 	fs.IntVar(&bc.Persons, "persons", 1_000_000, "persons in the generated registry")
 	fs.IntVar(&bc.Subdistricts, "subdistricts", 0, "subdistricts of the generated district (default: one per 4,000 persons)")
 	fs.IntVar(&bc.CommitteesPerSubdistrict, "committees", 8, "committees per subdistrict")
@@ -266,7 +272,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			bc.DataDir = cfg.DataDir
 		}
 	})
-	bc.DSN, bc.Progress = cfg.DSN, env.Stderr
+	bc.DSN, bc.Progress, bc.ArgonMemoryKiB = cfg.DSN, env.Stderr, cfg.ArgonMemoryKiB
 	ok, err := bench.Run(ctx, bc, env.Stdout)
 	if err != nil {
 		return err

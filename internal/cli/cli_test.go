@@ -13,16 +13,11 @@ import (
 	"shiliu/internal/dbtest"
 )
 
-func TestMain(m *testing.M) {
-	auth.ArgonMemory = 1024
-	os.Exit(m.Run())
-}
-
 // run runs the command line and returns stdout, stderr and the error.
 func run(t *testing.T, stdin string, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	err := cli.Run(context.Background(), args, cli.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb})
+	err := cli.Run(context.Background(), args, cli.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, ArgonMemoryKiB: auth.TestArgon2().MemoryKiB})
 	return out.String(), errb.String(), err
 }
 

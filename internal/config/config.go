@@ -36,6 +36,10 @@ type Config struct {
 	WebhookSecret string // SHILIU_WEBHOOK_SECRET
 	// ShutdownTimeout bounds how long in-flight requests may finish.
 	ShutdownTimeout time.Duration
+	// ArgonMemoryKiB, when not zero, replaces the 64 MiB of memory each
+	// password hash costs. Tests lower it so that logins are cheap; it is
+	// no flag, because the production cost is not an operator's choice.
+	ArgonMemoryKiB uint32
 }
 
 // Register defines the common flags on fs, with defaults from the

@@ -66,6 +66,9 @@ type Options struct {
 	// China): ages, permits expiring or expired, stays past their expected
 	// end are relative to it.
 	Today time.Time
+	// Argon are the password-hash parameters of the demo accounts (zero:
+	// production's; tests choose auth.TestArgon2).
+	Argon auth.Argon2
 }
 
 // DefaultPersons is the registry size of Options.Persons zero.
@@ -204,7 +207,9 @@ func Generate(ctx context.Context, d *db.DB, opt Options) (*Result, error) {
 	if err := opt.normalise(); err != nil {
 		return nil, err
 	}
-	g := &Gen{DB: d, Org: &org.Service{DB: d}, Auth: auth.NewService(d), Opt: opt, Res: &Result{}, Actor: demoActor}
+	as := auth.NewService(d)
+	as.Argon = opt.Argon
+	g := &Gen{DB: d, Org: &org.Service{DB: d}, Auth: as, Opt: opt, Res: &Result{}, Actor: demoActor}
 	n, err := g.Org.Count(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("demo: count org units: %w", err)

@@ -17,11 +17,6 @@ import (
 	"shiliu/internal/secret"
 )
 
-func init() {
-	// Hashing with the production 64 MiB would make each login take 0.1 s.
-	auth.ArgonMemory = 1024
-}
-
 const year = 2026
 
 // today is the date tests generate the registry for.
@@ -41,7 +36,7 @@ func TestGenerate(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		start := time.Now()
-		res, err := demo.Generate(ctx, d, demo.Options{Seed: 7, Year: year, Keys: testKeys(t)})
+		res, err := demo.Generate(ctx, d, demo.Options{Argon: auth.TestArgon2(), Seed: 7, Year: year, Keys: testKeys(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +130,7 @@ func TestGenerate(t *testing.T) {
 		}
 
 		// A second run is refused and changes nothing.
-		if _, err := demo.Generate(ctx, d, demo.Options{Seed: 8, Keys: testKeys(t)}); !errors.Is(err, demo.ErrNotEmpty) {
+		if _, err := demo.Generate(ctx, d, demo.Options{Argon: auth.TestArgon2(), Seed: 8, Keys: testKeys(t)}); !errors.Is(err, demo.ErrNotEmpty) {
 			t.Fatalf("second run: %v, want ErrNotEmpty", err)
 		}
 		if n, _ := s.Count(ctx); n != units {
@@ -211,7 +206,7 @@ func TestDeterministic(t *testing.T) {
 			fresh = dbtest.Postgres
 		}
 		d2 := fresh(t)
-		opt := demo.Options{Seed: 42, Year: year, Keys: testKeys(t), Today: today}
+		opt := demo.Options{Argon: auth.TestArgon2(), Seed: 42, Year: year, Keys: testKeys(t), Today: today}
 		r1, err := demo.Generate(ctx, d, opt)
 		if err != nil {
 			t.Fatal(err)
@@ -235,7 +230,7 @@ func TestDeterministic(t *testing.T) {
 
 		// Another seed gives another district.
 		d3 := fresh(t)
-		if _, err := demo.Generate(ctx, d3, demo.Options{Seed: 43, Year: year, Keys: opt.Keys, Today: today}); err != nil {
+		if _, err := demo.Generate(ctx, d3, demo.Options{Argon: auth.TestArgon2(), Seed: 43, Year: year, Keys: opt.Keys, Today: today}); err != nil {
 			t.Fatal(err)
 		}
 		if dump(t, d3) == a {
@@ -247,10 +242,10 @@ func TestDeterministic(t *testing.T) {
 func TestOptions(t *testing.T) {
 	d := dbtest.SQLite(t)
 	ctx := context.Background()
-	if _, err := demo.Generate(ctx, d, demo.Options{Subdistricts: -1}); err == nil {
+	if _, err := demo.Generate(ctx, d, demo.Options{Argon: auth.TestArgon2(), Subdistricts: -1}); err == nil {
 		t.Error("negative size accepted")
 	}
-	res, err := demo.Generate(ctx, d, demo.Options{Seed: 1, Subdistricts: 3, CommitteesPerSubdistrict: 2, Year: 2030, Persons: -1})
+	res, err := demo.Generate(ctx, d, demo.Options{Argon: auth.TestArgon2(), Seed: 1, Subdistricts: 3, CommitteesPerSubdistrict: 2, Year: 2030, Persons: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

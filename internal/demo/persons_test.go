@@ -18,7 +18,7 @@ import (
 
 // registryOpt is a small district with a small registry.
 func registryOpt(keys *secret.Keys) demo.Options {
-	return demo.Options{Seed: 11, Year: year, Today: today, Subdistricts: 2, CommitteesPerSubdistrict: 3, Persons: 600, Keys: keys}
+	return demo.Options{Argon: auth.TestArgon2(), Seed: 11, Year: year, Today: today, Subdistricts: 2, CommitteesPerSubdistrict: 3, Persons: 600, Keys: keys}
 }
 
 func TestRegistry(t *testing.T) {
@@ -309,10 +309,10 @@ func TestRegistrySizes(t *testing.T) {
 	}
 	// None at all, and no keys needed for none.
 	d := dbtest.SQLite(t)
-	if _, err := demo.Generate(ctx, d, demo.Options{Seed: 1, Persons: -1}); err != nil {
+	if _, err := demo.Generate(ctx, d, demo.Options{Argon: auth.TestArgon2(), Seed: 1, Persons: -1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Generate(ctx, dbtest.SQLite(t), demo.Options{Seed: 1}); err == nil {
+	if _, err := demo.Generate(ctx, dbtest.SQLite(t), demo.Options{Argon: auth.TestArgon2(), Seed: 1}); err == nil {
 		t.Error("a registry without keys was accepted")
 	}
 }

@@ -3,7 +3,6 @@ package pairing_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"shiliu/internal/errs/errstest"
 	"shiliu/internal/fixture"
 	"slices"
@@ -19,11 +18,6 @@ import (
 	"shiliu/internal/ref"
 	"shiliu/internal/secret"
 )
-
-func TestMain(m *testing.M) {
-	auth.ArgonMemory = 1024
-	os.Exit(m.Run())
-}
 
 // clock is the fixture's "now": Monday 2026-06-15 10:00 in China.
 var clock = time.Date(2026, 6, 15, 2, 0, 0, 0, time.UTC)

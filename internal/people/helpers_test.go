@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"shiliu/internal/errs/errstest"
 	"shiliu/internal/fixture"
 	"slices"
@@ -20,11 +19,6 @@ import (
 	"shiliu/internal/ref"
 	"shiliu/internal/secret"
 )
-
-func TestMain(m *testing.M) {
-	auth.ArgonMemory = 1024
-	os.Exit(m.Run())
-}
 
 // regClock is the fixture's "now": 2026-06-15 10:00 in China.
 var regClock = time.Date(2026, 6, 15, 2, 0, 0, 0, time.UTC)

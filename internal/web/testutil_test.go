@@ -14,7 +14,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
 	"shiliu/internal/db"
+	"shiliu/internal/fixture"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
@@ -33,14 +33,6 @@ import (
 	"shiliu/internal/web"
 	"shiliu/internal/workday"
 )
-
-func TestMain(m *testing.M) {
-	// Production hashing costs 64 MiB a hash; the tests log in hundreds of
-	// times. Stored hashes carry their own parameters, so this only speeds
-	// up the hashes made here.
-	auth.ArgonMemory = 1024
-	os.Exit(m.Run())
-}
 
 // cat is the message catalog: tests compare with the texts users see, read
 // from the catalog so that they follow it.
@@ -99,7 +91,7 @@ type env struct {
 
 func newEnv(t *testing.T, d *db.DB) *env {
 	t.Helper()
-	e := &env{t: t, DB: d, Auth: auth.NewService(d), Org: &org.Service{DB: d}, Clock: &clock{t: time.Now()}}
+	e := &env{t: t, DB: d, Auth: fixture.Auth(d), Org: &org.Service{DB: d}, Clock: &clock{t: time.Now()}}
 	e.Auth.Now = e.Clock.Now
 	// The server's warnings and errors are shown when the test fails.
 	logs := &syncBuffer{}
