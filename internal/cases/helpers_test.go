@@ -45,41 +45,26 @@ type fix struct {
 func newFix(t *testing.T, d *db.DB) *fix {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := secret.LoadOrCreate(t.TempDir(), secret.SM4)
-	if err != nil {
-		t.Fatalf("keys: %v", err)
-	}
+	keys := fixture.Keys(t)
 	f := &fix{ctx: ctx, d: d, keys: keys, now: monday}
 	f.s = cases.New(d, keys, t.TempDir())
 	f.s.Now = func() time.Time { return f.now }
 	f.s.People.Now = f.s.Now
-	mk := func(code, name, addr string, kind org.Kind, parent *org.Unit) *org.Unit {
-		t.Helper()
-		return fixture.Unit(t, d, org.Input{Code: code, Name: name, Kind: kind, Address: addr}, parent)
-	}
-	f.dist = mk("D", "测试区", "", org.District, nil)
-	f.sub = mk("S", "石榴街道", "", org.Subdistrict, f.dist)
-	f.a = mk("A", "甲居委", "石榴路88号", org.Committee, f.sub)
-	f.b = mk("B", "乙居委", "桂花路8号", org.Committee, f.sub)
-	f.bgA = mk("A1", "石榴苑", "", org.BuildingGroup, f.a)
-	f.bgB = mk("B1", "桂花苑", "", org.BuildingGroup, f.b)
-	f.lgS = mk("SL", "石榴街道少数民族联络组", "", org.LiaisonGroup, f.sub)
-	f.sub2 = mk("S2", "另一街道", "", org.Subdistrict, f.dist)
-	f.c = mk("C", "丙居委", "", org.Committee, f.sub2)
+	tr := fixture.NewTree(t, d)
+	f.dist, f.sub, f.a, f.b, f.lgS, f.sub2, f.c = tr.Dist, tr.Sub, tr.A, tr.B, tr.LgS, tr.Sub2, tr.C
+	f.bgA = fixture.Unit(t, d, org.Input{Code: "A1", Name: "石榴苑", Kind: org.BuildingGroup}, f.a)
+	f.bgB = fixture.Unit(t, d, org.Input{Code: "B1", Name: "桂花苑", Kind: org.BuildingGroup}, f.b)
 
 	user := func(name string, role auth.Role, u *org.Unit) *auth.Actor {
 		t.Helper()
 		return fixture.Actor(t, d, name, role, u)
 	}
+	st := fixture.NewStaff(t, d, tr)
+	f.admin, f.staffA, f.staffB, f.staffC, f.liaison = st.Admin, st.StaffA, st.StaffB, st.StaffC, st.Liaison
 	f.distAdmin = user("distadmin", auth.StreetAdmin, f.dist)
-	f.admin = user("admin", auth.StreetAdmin, f.sub)
 	f.staff = user("staff", auth.StreetStaff, f.sub)
 	f.leader = user("leader", auth.Leader, f.sub)
-	f.staffA = user("staffa", auth.CommitteeStaff, f.a)
 	f.staffA2 = user("staffa2", auth.CommitteeStaff, f.a)
-	f.staffB = user("staffb", auth.CommitteeStaff, f.b)
-	f.staffC = user("staffc", auth.CommitteeStaff, f.c)
-	f.liaison = user("liaison", auth.Liaison, f.lgS)
 	f.leader2 = user("leader2", auth.Leader, f.sub2)
 	f.sysAdmin = user("sysadmin", auth.SysAdmin, f.dist)
 	f.disabledLeaderID = user("oldleader", auth.Leader, f.sub).UserID
@@ -246,31 +231,17 @@ func sortedCodes(cs ...*cases.Case) []string {
 
 func (f *fix) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := f.d.QueryRow(f.ctx, q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
+	return fixture.Count(t, f.d, q, args...)
 }
 
-// auditRecords returns the audit records of an action on an entity.
+// auditRecords returns the audit records of an action on an entity, of
+// every id when entityID is empty.
 func (f *fix) auditRecords(t *testing.T, action, entity, entityID string) []audit.Record {
 	t.Helper()
-	rows, err := f.d.Query(f.ctx, `SELECT id, username, action, entity, entity_id, detail, result FROM audit_log
-		WHERE action = ? AND entity = ? AND (entity_id = ? OR ? = '') ORDER BY id`, action, entity, entityID, entityID)
-	if err != nil {
-		t.Fatal(err)
+	if entityID == "" {
+		entityID = "*"
 	}
-	defer rows.Close()
-	var out []audit.Record
-	for rows.Next() {
-		var r audit.Record
-		if err := rows.Scan(&r.ID, &r.Username, &r.Action, &r.Entity, &r.EntityID, &r.Detail, &r.Result); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
-	}
-	return out
+	return fixture.AuditRecords(t, f.d, action, entity, entityID)
 }
 
 // notified returns the usernames with a notification of kind about a case.

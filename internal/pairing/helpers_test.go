@@ -15,8 +15,6 @@ import (
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
 	"shiliu/internal/people"
-	"shiliu/internal/ref"
-	"shiliu/internal/secret"
 )
 
 // clock is the fixture's "now": Monday 2026-06-15 10:00 in China.
@@ -54,37 +52,22 @@ type fix struct {
 func newFix(t *testing.T, d *db.DB) *fix {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := secret.LoadOrCreate(t.TempDir(), secret.SM4)
-	if err != nil {
-		t.Fatalf("keys: %v", err)
-	}
+	keys := fixture.Keys(t)
 	f := &fix{ctx: ctx, d: d, reg: people.New(d, keys), dataDir: t.TempDir()}
 	f.reg.Now = func() time.Time { return clock }
 	f.s = pairing.New(d, f.dataDir)
 	f.s.Now = func() time.Time { return clock }
-	mk := func(code, name string, kind org.Kind, parent *org.Unit) *org.Unit {
-		t.Helper()
-		return fixture.Unit(t, d, org.Input{Code: code, Name: name, Kind: kind}, parent)
-	}
-	f.dist = mk("D", "测试区", org.District, nil)
-	f.sub = mk("S", "石榴街道", org.Subdistrict, f.dist)
-	f.a = mk("A", "甲居委", org.Committee, f.sub)
-	f.b = mk("B", "乙居委", org.Committee, f.sub)
-	f.lgS = mk("SL", "石榴街道少数民族联络组", org.LiaisonGroup, f.sub)
-	f.lgA = mk("AL", "甲居委联络组", org.LiaisonGroup, f.a)
-	f.sub2 = mk("S2", "另一街道", org.Subdistrict, f.dist)
-	f.c = mk("C", "丙居委", org.Committee, f.sub2)
+	tr := fixture.NewTree(t, d)
+	f.dist, f.sub, f.a, f.b, f.lgS, f.sub2, f.c = tr.Dist, tr.Sub, tr.A, tr.B, tr.LgS, tr.Sub2, tr.C
+	f.lgA = fixture.Unit(t, d, org.Input{Code: "AL", Name: "甲居委联络组", Kind: org.LiaisonGroup}, f.a)
 
 	user := func(name string, role auth.Role, u *org.Unit) *auth.Actor {
 		t.Helper()
 		return fixture.Actor(t, d, name, role, u)
 	}
-	f.admin = user("admin", auth.StreetAdmin, f.sub)
-	f.staffA = user("staffa", auth.CommitteeStaff, f.a)
-	f.staffB = user("staffb", auth.CommitteeStaff, f.b)
-	f.staffC = user("staffc", auth.CommitteeStaff, f.c)
+	st := fixture.NewStaff(t, d, tr)
+	f.admin, f.staffA, f.staffB, f.staffC, f.liaison = st.Admin, st.StaffA, st.StaffB, st.StaffC, st.Liaison
 	f.leader = user("leader", auth.Leader, f.sub)
-	f.liaison = user("liaison", auth.Liaison, f.lgS)
 	f.liaisonA = user("liaisona", auth.Liaison, f.lgA)
 	f.sysadmin = user("sysadmin", auth.SysAdmin, f.sub)
 	// root sets up the registry (the registry's household and assignment
@@ -140,12 +123,7 @@ func newFix(t *testing.T, d *db.DB) *fix {
 // sequence.
 func makeID(t testing.TB, region, birth, seq string) string {
 	t.Helper()
-	first := region + birth + seq
-	c := ref.CheckDigit(first)
-	if c == 0 {
-		t.Fatalf("bad ID parts %q", first)
-	}
-	return first + string(c)
+	return fixture.ID(t, region, birth, seq)
 }
 
 // pair creates a pairing or fails the test.
@@ -183,31 +161,13 @@ func idsOf(ps ...*pairing.Pairing) []int64 { return ids(ps) }
 // count returns a single integer from a query.
 func (f *fix) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := f.d.QueryRow(f.ctx, q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
+	return fixture.Count(t, f.d, q, args...)
 }
 
 // auditRecords returns the audit records of an action on an entity.
 func (f *fix) auditRecords(t *testing.T, action, entity string, id int64) []audit.Record {
 	t.Helper()
-	rows, err := f.d.Query(f.ctx, `SELECT id, username, action, entity, entity_id, detail, result FROM audit_log
-		WHERE action = ? AND entity = ? AND entity_id = ? ORDER BY id`, action, entity, fmt.Sprint(id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []audit.Record
-	for rows.Next() {
-		var r audit.Record
-		if err := rows.Scan(&r.ID, &r.Username, &r.Action, &r.Entity, &r.EntityID, &r.Detail, &r.Result); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
-	}
-	return out
+	return fixture.AuditRecords(t, f.d, action, entity, fmt.Sprint(id))
 }
 
 // wantAudit checks that exactly n records of an action on an entity were

@@ -46,39 +46,24 @@ type regFix struct {
 func newRegFix(t *testing.T, d *db.DB) *regFix {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := secret.LoadOrCreate(t.TempDir(), secret.SM4)
-	if err != nil {
-		t.Fatalf("keys: %v", err)
-	}
+	keys := fixture.Keys(t)
 	f := &regFix{ctx: ctx, d: d, keys: keys, s: people.New(d, keys)}
 	f.s.Now = func() time.Time { return regClock }
+	tr := fixture.NewTree(t, d)
+	f.dist, f.sub, f.a, f.b, f.lgS, f.sub2, f.c = tr.Dist, tr.Sub, tr.A, tr.B, tr.LgS, tr.Sub2, tr.C
 	mk := func(code, name string, kind org.Kind, parent *org.Unit) *org.Unit {
 		t.Helper()
 		return fixture.Unit(t, d, org.Input{Code: code, Name: name, Kind: kind}, parent)
 	}
-	f.dist = mk("D", "测试区", org.District, nil)
-	f.sub = mk("S", "石榴街道", org.Subdistrict, f.dist)
-	f.a = mk("A", "甲居委", org.Committee, f.sub)
-	f.b = mk("B", "乙居委", org.Committee, f.sub)
 	f.bgA1 = mk("A1", "甲一楼组", org.BuildingGroup, f.a)
 	f.bgA2 = mk("A2", "甲二楼组", org.BuildingGroup, f.a)
 	f.bgB1 = mk("B1", "乙一楼组", org.BuildingGroup, f.b)
-	f.lgS = mk("SL", "石榴街道少数民族联络组", org.LiaisonGroup, f.sub)
 	f.lgA = mk("AL", "甲居委联络组", org.LiaisonGroup, f.a)
-	f.sub2 = mk("S2", "另一街道", org.Subdistrict, f.dist)
-	f.c = mk("C", "丙居委", org.Committee, f.sub2)
 
-	user := func(name string, role auth.Role, u *org.Unit) *auth.Actor {
-		t.Helper()
-		return fixture.Actor(t, d, name, role, u)
-	}
-	f.admin = user("admin", auth.StreetAdmin, f.sub)
-	f.staffA = user("staffa", auth.CommitteeStaff, f.a)
-	f.staffB = user("staffb", auth.CommitteeStaff, f.b)
-	f.staffC = user("staffc", auth.CommitteeStaff, f.c)
-	f.liaison = user("liaison", auth.Liaison, f.lgS)
-	f.liaisonA = user("liaisona", auth.Liaison, f.lgA)
-	f.nonLiaisonID = user("clerk", auth.CommitteeStaff, f.a).UserID
+	st := fixture.NewStaff(t, d, tr)
+	f.admin, f.staffA, f.staffB, f.staffC, f.liaison = st.Admin, st.StaffA, st.StaffB, st.StaffC, st.Liaison
+	f.liaisonA = fixture.Actor(t, d, "liaisona", auth.Liaison, f.lgA)
+	f.nonLiaisonID = fixture.Actor(t, d, "clerk", auth.CommitteeStaff, f.a).UserID
 	return f
 }
 
@@ -86,12 +71,7 @@ func newRegFix(t *testing.T, d *db.DB) *regFix {
 // (YYYYMMDD) and a sequence (3 digits; odd last digit is male).
 func makeID(t testing.TB, region, birth, seq string) string {
 	t.Helper()
-	first := region + birth + seq
-	c := ref.CheckDigit(first)
-	if c == 0 {
-		t.Fatalf("bad ID parts %q", first)
-	}
-	return first + string(c)
+	return fixture.ID(t, region, birth, seq)
 }
 
 // idEnding returns a valid ID number for region whose last four characters
@@ -186,31 +166,13 @@ func sameSet(got, want []string) bool { return slices.Equal(sorted(got), sorted(
 // count returns a single integer from a query.
 func (f *regFix) count(t *testing.T, q string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := f.d.QueryRow(f.ctx, q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
+	return fixture.Count(t, f.d, q, args...)
 }
 
 // auditRecords returns the audit records of an action on an entity.
 func (f *regFix) auditRecords(t *testing.T, action, entity, entityID string) []audit.Record {
 	t.Helper()
-	rows, err := f.d.Query(f.ctx, `SELECT id, username, action, entity, entity_id, detail, result FROM audit_log
-		WHERE action = ? AND entity = ? AND entity_id = ? ORDER BY id`, action, entity, entityID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []audit.Record
-	for rows.Next() {
-		var r audit.Record
-		if err := rows.Scan(&r.ID, &r.Username, &r.Action, &r.Entity, &r.EntityID, &r.Detail, &r.Result); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
-	}
-	return out
+	return fixture.AuditRecords(t, f.d, action, entity, entityID)
 }
 
 func eventKinds(evs []people.Event) []string {
