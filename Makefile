@@ -16,9 +16,13 @@ run: build
 
 # The whole suite: SQLite always; PostgreSQL and Chromium tests run when
 # they are reachable (and must run when SHILIU_TEST_PG / SHILIU_TEST_BROWSER
-# are set, as in CI).
+# are set, as in CI). The packages that run goroutines (the import
+# pipeline, case notifications, the job runner) run once, under the race
+# detector; the others without it.
+RACE_PKGS := shiliu/internal/people shiliu/internal/cases shiliu/internal/jobs
 test:
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 20m $(filter-out $(RACE_PKGS),$(shell $(GO) list ./...))
+	$(GO) test -count=1 -timeout 20m -race $(filter $(RACE_PKGS),$(shell $(GO) list ./...))
 
 test-short:
 	$(GO) test -count=1 -short ./...
