@@ -90,6 +90,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases = cases.New(d, keys, cfg.DataDir)
 	a.Cases.Cal = cases.FromSource(a.Calendar.Calendar)
 	a.Cases.Log = log
+	a.Pairing.Feedback = a.Cases // a contact's opinion opens its case in the contact's transaction
 	if cfg.WebhookURL != "" {
 		a.Cases.Notifier = cases.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret)
 	}

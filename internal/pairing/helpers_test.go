@@ -35,6 +35,7 @@ const today = "2026-06-15"
 // committee C; the actors working there; persons and households in hardship,
 // a volunteer and representative figures; and assignments to liaisons.
 type fix struct {
+	keys    *secret.Keys
 	ctx     context.Context
 	d       *db.DB
 	s       *pairing.Service
@@ -64,7 +65,7 @@ func newFix(t *testing.T, d *db.DB) *fix {
 	if err != nil {
 		t.Fatalf("keys: %v", err)
 	}
-	f := &fix{ctx: ctx, d: d, reg: people.New(d, keys), dataDir: t.TempDir()}
+	f := &fix{ctx: ctx, d: d, reg: people.New(d, keys), dataDir: t.TempDir(), keys: keys}
 	f.reg.Now = func() time.Time { return clock }
 	f.s = pairing.New(d, f.dataDir)
 	f.s.Now = func() time.Time { return clock }

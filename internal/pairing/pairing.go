@@ -36,6 +36,18 @@ type Service struct {
 	DataDir string
 	// Now is the clock (tests move it).
 	Now func() time.Time
+	// Feedback opens the feedback case of a contact's opinion in the
+	// contact's own transaction (the cases service). Nil leaves opinions
+	// unlinked, listed for LinkContactCase.
+	Feedback FeedbackIntake
+}
+
+// FeedbackIntake opens the case that tracks an opinion collected in a
+// contact, inside the transaction tx that records the contact, so the
+// contact, its case and their link are written together or not at all.
+// after is called once tx has committed (the case's notifications).
+type FeedbackIntake interface {
+	FeedbackCase(ctx context.Context, tx *db.Tx, a *auth.Actor, personID int64, opinion string) (caseID int64, after func(), err error)
 }
 
 // New returns the service; photos are stored under dataDir.

@@ -385,18 +385,3 @@ func (s *Server) notificationsRead(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
 }
-
-// afterContact turns an opinion collected from a representative figure
-// into a tracked feedback case (信息反馈) and links the two.
-func (s *Server) afterContact(r *http.Request, c *pairing.Contact) error {
-	if strings.TrimSpace(c.Opinion) == "" {
-		return nil
-	}
-	a := actorOf(r)
-	kase, err := s.Cases.Intake(r.Context(), a, cases.IntakeInput{Channel: cases.Visit, Kind: cases.Feedback, Urgency: cases.Normal,
-		PersonID: c.PersonID, Summary: c.Opinion})
-	if err != nil {
-		return err
-	}
-	return s.Pairing.LinkContactCase(r.Context(), a, c.ID, kase.ID)
-}

@@ -329,16 +329,12 @@ func (s *Server) contactCreate(w http.ResponseWriter, r *http.Request) {
 	in := pairing.ContactInput{Date: r.PostFormValue("date"), Mode: pairing.Mode(r.PostFormValue("mode")), Topic: r.PostFormValue("topic"),
 		Note: r.PostFormValue("note"), Opinion: r.PostFormValue("opinion")}
 	in.PersonID, _ = strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
-	c, err := s.Pairing.LogContact(r.Context(), actorOf(r), in)
+	_, err := s.Pairing.LogContact(r.Context(), actorOf(r), in)
 	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
 		s.contactsPage(w, r, http.StatusUnprocessableEntity, &contactsPage{Page: s.page(r, "contacts.title"), In: in, Errors: s.fieldErrors(r, e)})
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.afterContact(r, c); err != nil {
 		s.fail(w, r, err)
 		return
 	}
