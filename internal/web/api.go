@@ -285,7 +285,7 @@ type apiAuditRecord struct {
 func (s *Server) apiAuditList(w http.ResponseWriter, r *http.Request) {
 	f := auditFilterFrom(r)
 	f.Limit, f.Offset = limitOffset(r)
-	recs, total, err := audit.List(r.Context(), s.DB, f)
+	recs, total, err := audit.List(r.Context(), s.DB, actorOf(r), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
