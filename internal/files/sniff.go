@@ -133,6 +133,9 @@ func Sniff(head []byte, name string) (ct, claimed string) {
 // whose name claims another family of type.
 func (k Kind) check(head []byte, name string) (string, error) {
 	if len(head) == 0 {
+		if len(k.Types) == 0 {
+			return "application/octet-stream", nil
+		}
 		return "", k.refuse("empty")
 	}
 	ct, claimed := Sniff(head, name)
