@@ -129,9 +129,12 @@ func Sniff(head []byte, name string) (ct, claimed string) {
 	return ct, claimed
 }
 
-// check refuses a file whose head is not of a type the kind accepts, or
-// whose name claims another family of type.
-func (k Kind) check(head []byte, name string) (string, error) {
+// Check refuses a file whose head (its first 512 bytes, or all of it when
+// shorter) is not of a type the kind accepts, or whose name claims another
+// family of type, and otherwise returns the sniffed type. Put checks the
+// same; a service that validates a whole form first calls it to report
+// the file's error beside the other fields'.
+func (k Kind) Check(head []byte, name string) (string, error) {
 	if len(head) == 0 {
 		if len(k.Types) == 0 {
 			return "application/octet-stream", nil

@@ -84,7 +84,7 @@ func (s *Store) PutTx(ctx context.Context, tx *db.Tx, k Kind, name string, r io.
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("read %s: %w", k.Name, err)
 	}
-	ct, err := k.check(head, name)
+	ct, err := k.Check(head, name)
 	if err != nil {
 		return nil, err
 	}
