@@ -42,7 +42,9 @@ type Service struct {
 }
 
 // New returns the service; photos are stored under dataDir.
-func New(d *db.DB, dataDir string) *Service { return &Service{DB: d, Files: files.New(d), DataDir: dataDir, Now: time.Now} }
+func New(d *db.DB, dataDir string) *Service {
+	return &Service{DB: d, Files: files.New(d), DataDir: dataDir, Now: time.Now}
+}
 
 var cst = time.FixedZone("CST", 8*3600)
 
