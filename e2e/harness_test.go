@@ -683,7 +683,7 @@ func (h *harness) newPerson(t *testing.T, name, ethnicity string, committee *org
 		// masks as 110105********NNNN.
 		birth := time.Date(1950+(n*7+try)%50, time.Month(1+(n+try)%12), 1+(n*3+try)%28, 0, 0, 0, 0, time.UTC)
 		id := citizenID("110105", birth, 100+n*13+try*7)
-		p, err := h.app.People.Create(context.Background(), nil, people.Input{Name: name, IDNumber: id, Ethnicity: ethnicity,
+		p, err := h.app.People.Create(context.Background(), auth.System("test"), people.Input{Name: name, IDNumber: id, Ethnicity: ethnicity,
 			Kind: people.Registered, OrgID: committee.ID, CurrentAddress: committee.Name + "附近"})
 		if errs.KindOf(err) == errs.Conflict {
 			continue // the number is taken (by the demo's registry): another one

@@ -68,11 +68,11 @@ func TestTwoInstancesShareSessions(t *testing.T) {
 	a1 := start(t, t.TempDir(), dsn)
 	a2 := start(t, t.TempDir(), dsn)
 	ctx := context.Background()
-	root, err := a1.Org.Create(ctx, nil, org.Input{Code: "S", Name: "和平街道", Kind: org.Subdistrict})
+	root, err := a1.Org.Create(ctx, auth.System("test"), org.Input{Code: "S", Name: "和平街道", Kind: org.Subdistrict})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a1.Auth.Create(ctx, nil, auth.NewUser{Username: "admin", Role: auth.StreetAdmin, OrgID: root.ID, Password: "correct horse battery"}); err != nil {
+	if _, err := a1.Auth.Create(ctx, auth.System("test"), auth.NewUser{Username: "admin", Role: auth.StreetAdmin, OrgID: root.ID, Password: "correct horse battery"}); err != nil {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)

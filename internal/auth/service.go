@@ -188,7 +188,7 @@ func (s *Service) Create(ctx context.Context, a *Actor, in NewUser) (*User, erro
 	}
 	if !in.Role.Valid() {
 		fields["role"] = "err.role_invalid"
-	} else if a != nil && !containsRole(a.Role.AssignableRoles(), in.Role) {
+	} else if !a.IsSystem() && !containsRole(a.Role.AssignableRoles(), in.Role) {
 		fields["role"] = "err.role_not_assignable"
 	}
 	if utf8Len(in.DisplayName) > 64 {
@@ -202,7 +202,7 @@ func (s *Service) Create(ctx context.Context, a *Actor, in NewUser) (*User, erro
 	}
 	var orgPath string
 	err := s.DB.QueryRow(ctx, `SELECT path FROM org_units WHERE id = ? AND archived = 0`, in.OrgID).Scan(&orgPath)
-	if err != nil || (a != nil && !a.Scope().Contains(orgPath)) {
+	if err != nil || !a.Scope().Contains(orgPath) {
 		fields["org_id"] = "err.org_unknown"
 	}
 	if len(fields) > 0 {
@@ -217,7 +217,7 @@ func (s *Service) Create(ctx context.Context, a *Actor, in NewUser) (*User, erro
 		now := db.FormatTime(s.Now())
 		var err error
 		id, err = tx.InsertID(ctx, `INSERT INTO users (username, display_name, password_hash, role, org_id, must_change_password, password_changed_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.Username, in.DisplayName, hash, string(in.Role), in.OrgID, boolInt(in.MustChange || a != nil), now, now, now)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.Username, in.DisplayName, hash, string(in.Role), in.OrgID, boolInt(in.MustChange || !a.IsSystem()), now, now, now)
 		if db.IsUniqueViolation(err) {
 			return errs.InvalidFields(map[string]string{"username": "err.username_taken"})
 		}
@@ -290,19 +290,13 @@ func (s *Service) Update(ctx context.Context, a *Actor, id int64, in UserUpdate)
 
 // SetDisabled disables or enables an account. Disabling ends its sessions
 // and revokes nothing else: tokens stop working because the user is
-// disabled. a is nil for the command line.
+// disabled.
 func (s *Service) SetDisabled(ctx context.Context, a *Actor, id int64, disabled bool) error {
-	var u *User
-	var err error
-	if a == nil {
-		u, err = s.userByID(ctx, id)
-	} else {
-		u, err = s.Get(ctx, a, id)
-	}
+	u, err := s.Get(ctx, a, id)
 	if err != nil {
 		return err
 	}
-	if a != nil && id == a.UserID {
+	if id == a.UserID {
 		return errs.E(errs.Invalid, "err.cannot_disable_self")
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
@@ -321,7 +315,7 @@ func (s *Service) SetDisabled(ctx context.Context, a *Actor, id int64, disabled 
 
 // SetPassword sets a user's password. When a is the user themself, the old
 // password must be given and the change clears the forced-change flag; an
-// administrator (or the command line, a == nil) sets a password that must be
+// administrator (or the command line, the system actor) sets a password that must be
 // changed at next login. Other sessions of the user end.
 func (s *Service) SetPassword(ctx context.Context, a *Actor, id int64, oldPw, newPw string, keepSession string) error {
 	var hash string
@@ -332,8 +326,8 @@ func (s *Service) SetPassword(ctx context.Context, a *Actor, id int64, oldPw, ne
 		}
 		return err
 	}
-	self := a != nil && a.UserID == id
-	if a != nil && !self {
+	self := a != nil && !a.IsSystem() && a.UserID == id
+	if !self {
 		if _, err := s.Get(ctx, a, id); err != nil {
 			return err
 		}

@@ -297,7 +297,7 @@ func (e *Env) prepareUsers(ctx context.Context) error {
 		if err := a.DB.QueryRow(ctx, `SELECT id FROM org_units WHERE parent_id IS NULL ORDER BY id LIMIT 1`).Scan(&rootID); err != nil {
 			return fmt.Errorf("district root: %w", err)
 		}
-		root, err = a.Auth.Create(ctx, nil, auth.NewUser{Username: "bench_district", DisplayName: "区级管理员（基准测试）", Role: auth.StreetAdmin,
+		root, err = a.Auth.Create(ctx, auth.System("bench"), auth.NewUser{Username: "bench_district", DisplayName: "区级管理员（基准测试）", Role: auth.StreetAdmin,
 			OrgID: rootID, Password: auth.RandomPassword()})
 		if err != nil {
 			return fmt.Errorf("create bench_district: %w", err)

@@ -31,7 +31,7 @@ var AttachmentKind = files.Kind{Name: "case attachment", Field: "file", MaxBytes
 // than 10 MB ("err.attachment_too_large"), is refused and nothing is kept.
 // The name is only what the user called the file.
 func (s *Service) Attach(ctx context.Context, a *auth.Actor, caseID int64, name string, r io.Reader) (*Attachment, error) {
-	if a != nil && !a.Can(auth.CaseHandle) && !a.Can(auth.CaseIntake) {
+	if !a.Can(auth.CaseHandle) && !a.Can(auth.CaseIntake) {
 		return nil, errs.E(errs.Forbidden, "err.forbidden")
 	}
 	c, err := s.Get(ctx, a, caseID)

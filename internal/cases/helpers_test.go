@@ -97,7 +97,7 @@ func newFix(t *testing.T, d *db.DB) *fix {
 	person := func(name, birth, seq string, u *org.Unit) *people.Person {
 		t.Helper()
 		first := "640104" + birth + seq
-		p, err := ps.Create(ctx, nil, people.Input{Name: name, IDNumber: first + string(ref.CheckDigit(first)), Ethnicity: "回族",
+		p, err := ps.Create(ctx, auth.System("test"), people.Input{Name: name, IDNumber: first + string(ref.CheckDigit(first)), Ethnicity: "回族",
 			Kind: people.Registered, OrgID: u.ID, Phone: "13900001111"})
 		if err != nil {
 			t.Fatalf("person %s: %v", name, err)
@@ -211,7 +211,7 @@ func (f *fix) get(t *testing.T, a *auth.Actor, id int64) *cases.Case {
 
 func (f *fix) events(t *testing.T, id int64) []cases.Event {
 	t.Helper()
-	evs, err := f.s.Events(f.ctx, nil, id)
+	evs, err := f.s.Events(f.ctx, auth.System("test"), id)
 	if err != nil {
 		t.Fatalf("events %d: %v", id, err)
 	}

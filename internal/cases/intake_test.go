@@ -366,11 +366,11 @@ func TestRouteByNameWithoutSuffix(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		f := newFix(t, d)
 		orgs := &org.Service{DB: d}
-		c, err := orgs.Create(f.ctx, nil, org.Input{Code: "MY", Name: "梅园里居委会", Kind: org.Committee, ParentID: f.sub.ID})
+		c, err := orgs.Create(f.ctx, auth.System("test"), org.Input{Code: "MY", Name: "梅园里居委会", Kind: org.Committee, ParentID: f.sub.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := orgs.Create(f.ctx, nil, org.Input{Code: "MY6", Name: "梅园里6弄楼组", Kind: org.BuildingGroup, ParentID: c.ID}); err != nil {
+		if _, err := orgs.Create(f.ctx, auth.System("test"), org.Input{Code: "MY6", Name: "梅园里6弄楼组", Kind: org.BuildingGroup, ParentID: c.ID}); err != nil {
 			t.Fatal(err)
 		}
 		in := anon("拖欠工资")

@@ -198,7 +198,7 @@ type Work struct {
 // MyWork returns the actor's work list.
 func (s *Service) MyWork(ctx context.Context, a *auth.Actor) (*Work, error) {
 	w := &Work{}
-	if a == nil {
+	if a.IsSystem() {
 		return w, nil
 	}
 	where, args := s.where(a, Filter{Status: StatusOpen})
@@ -289,10 +289,10 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 				return nil // another instance was first, or the case closed
 			}
 			ok = true
-			if err := s.event(ctx, tx, nil, c.ID, event{Action: ActEscalate, From: c.Status, To: c.Status, OrgID: to}); err != nil {
+			if err := s.event(ctx, tx, escalator, c.ID, event{Action: ActEscalate, From: c.Status, To: c.Status, OrgID: to}); err != nil {
 				return err
 			}
-			err = audit.Write(ctx, tx, audit.Entry{Who: audit.Who{Username: systemName}, Action: audit.ActionUpdate, Entity: "case",
+			err = audit.Write(ctx, tx, audit.Entry{Who: escalator.Who(), Action: audit.ActionUpdate, Entity: "case",
 				EntityID: fmt.Sprint(c.ID), Detail: map[string]any{"action": ActEscalate,
 					"escalation_level": audit.Change{Old: c.EscalationLevel, New: level}, "escalated_org_id": to}})
 			if err != nil {
@@ -302,7 +302,7 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 			if err != nil {
 				return err
 			}
-			m, err := s.notify(ctx, tx, nil, users, NotifyEscalated, c, "")
+			m, err := s.notify(ctx, tx, escalator, users, NotifyEscalated, c, "")
 			notices = append(notices, m)
 			return err
 		})

@@ -200,7 +200,7 @@ func pathIDs(path string) []int64 {
 // ones whose scope holds the case. A case of a unit above any subdistrict
 // tells that unit's leaders and admins.
 func (s *Service) notifyEmergency(ctx context.Context, tx *db.Tx, caseID int64, kind, body string) (Message, error) {
-	c, err := s.get(ctx, tx.Raw(), nil, caseID)
+	c, err := s.get(ctx, tx.Raw(), escalator, caseID)
 	if err != nil {
 		return Message{}, err
 	}
@@ -220,7 +220,7 @@ func (s *Service) notifyEmergency(ctx context.Context, tx *db.Tx, caseID int64, 
 	if err != nil {
 		return Message{}, err
 	}
-	return s.notify(ctx, tx, nil, users, kind, c, body)
+	return s.notify(ctx, tx, escalator, users, kind, c, body)
 }
 
 // Notifications returns the actor's notifications, newest first (at most

@@ -77,15 +77,10 @@ func (s *Service) calendar(ctx context.Context) (Calendar, error) {
 	return c, nil
 }
 
-// inSubtree is the SQL condition "column names a unit inside [lo, hi)".
-func inSubtree(col string) string {
-	return col + " IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
-}
-
 // scope returns the SQL condition (on alias c, a cases row) that limits
 // cases to what the actor may see, and its arguments:
 //
-//   - no actor (the command line, the escalation job): everything;
+//   - the system actor (the command line, the escalation job): everything;
 //   - a liaison: the cases they took in or that are assigned to them;
 //   - staff with CaseView (street admin and staff, committee staff): cases
 //     whose responsible unit or assigned unit lies in their subtree, and
@@ -94,17 +89,19 @@ func inSubtree(col string) string {
 //     responsible unit lies in their subtree, without names (see redact);
 //   - anyone else (the IT roles): nothing.
 func scope(a *auth.Actor) (string, []any) {
-	if a == nil {
-		return "1 = 1", nil
-	}
-	lo, hi := a.Scope().PathRange()
+	sc := a.Scope()
 	switch {
-	case a.Can(auth.CaseView) && a.Scope().LiaisonUserID != 0:
+	case sc.All():
+		return "1 = 1", nil
+	case a.Can(auth.CaseView) && sc.IsLiaison():
 		return "(c.created_by = ? OR c.assignee_user_id = ?)", []any{a.UserID, a.UserID}
 	case a.Can(auth.CaseView):
-		return "(" + inSubtree("c.org_id") + " OR " + inSubtree("c.assignee_org_id") + " OR c.assignee_user_id = ?)", []any{lo, hi, lo, hi, a.UserID}
+		org, args := sc.InSubtree("c.org_id")
+		assignee, aargs := sc.InSubtree("c.assignee_org_id")
+		return "(" + org + " OR " + assignee + " OR c.assignee_user_id = ?)", append(append(args, aargs...), a.UserID)
 	case a.Can(auth.EmergencyView):
-		return "(c.kind = 'emergency' AND " + inSubtree("c.org_id") + ")", []any{lo, hi}
+		org, args := sc.InSubtree("c.org_id")
+		return "(c.kind = 'emergency' AND " + org + ")", args
 	}
 	return "1 = 0", nil
 }
@@ -112,7 +109,7 @@ func scope(a *auth.Actor) (string, []any) {
 // redact blanks the names of callers for actors who see cases only as
 // emergencies (leaders: figures, not names).
 func redact(a *auth.Actor, c *Case) {
-	if a != nil && !a.Can(auth.CaseView) {
+	if !a.Can(auth.CaseView) {
 		c.PersonName, c.CallerName = "", ""
 	}
 }
@@ -120,15 +117,7 @@ func redact(a *auth.Actor, c *Case) {
 // routeRange is the part of the tree an actor may route and assign cases
 // to: their subtree, or for a liaison the unit their liaison group stands
 // under (the committees they serve).
-func routeRange(a *auth.Actor) (lo, hi string) {
-	sc := a.Scope()
-	if sc.LiaisonUserID != 0 {
-		if i := strings.LastIndexByte(strings.TrimSuffix(sc.Path, "/"), '/'); i > 0 {
-			sc.Path = sc.Path[:i+1]
-		}
-	}
-	return sc.PathRange()
-}
+func routeRange(a *auth.Actor) (lo, hi string) { return a.Scope().ReachRange() }
 
 const caseCols = `c.id, c.code, c.org_id, o.name, o.path, c.routed_by, c.channel, c.kind, c.urgency, c.status,
 	COALESCE(c.person_id, 0), COALESCE(p.name, ''), c.caller_name, c.phone_masked, c.address, c.summary,
@@ -169,7 +158,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 	if err != nil {
 		return nil, fmt.Errorf("get case %d: %w", id, err)
 	}
-	if a != nil {
+	if !a.Scope().All() {
 		cond, args := scope(a)
 		var one int
 		err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM cases c WHERE c.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
@@ -374,7 +363,7 @@ func parseDue(s string) (time.Time, bool) {
 // rule and the working-day calendar, and for an emergency notifies the
 // subdistrict's leaders and admins at once.
 func (s *Service) Intake(ctx context.Context, a *auth.Actor, in IntakeInput) (*Case, error) {
-	if a != nil && !a.Can(auth.CaseIntake) {
+	if !a.Can(auth.CaseIntake) {
 		return nil, errs.E(errs.Forbidden, "err.forbidden")
 	}
 	c, err := s.validateIntake(ctx, a, in)
@@ -489,7 +478,7 @@ func (s *Service) route(ctx context.Context, tx *db.Tx, a *auth.Actor, c *checke
 			return id, RoutedAddress, nil
 		}
 	}
-	if a == nil {
+	if a.IsSystem() {
 		return 0, "", errs.InvalidFields(map[string]string{"org_id": "err.required"})
 	}
 	var kind string
@@ -516,10 +505,7 @@ func (s *Service) checkUnit(ctx context.Context, tx *db.Tx, a *auth.Actor, id in
 		return err
 	}
 	ok := archived == 0 && (kind == "committee" || kind == "subdistrict" || kind == "district")
-	if a != nil {
-		lo, hi := routeRange(a)
-		ok = ok && path >= lo && path < hi
-	}
+	ok = ok && a.Scope().InReach(path)
 	if !ok {
 		return errs.InvalidFields(map[string]string{field: "err.org_unknown"})
 	}
@@ -530,11 +516,9 @@ func (s *Service) checkUnit(ctx context.Context, tx *db.Tx, a *auth.Actor, id in
 func (s *Service) matchAddress(ctx context.Context, tx *db.Tx, a *auth.Actor, address string) (int64, error) {
 	q := `SELECT id, kind, COALESCE(parent_id, 0), name, address FROM org_units WHERE kind IN ('committee', 'building_group') AND archived = 0`
 	var args []any
-	if a != nil {
-		lo, hi := routeRange(a)
-		q += ` AND path >= ? AND path < ?`
-		args = append(args, lo, hi)
-	}
+	lo, hi := routeRange(a)
+	q += ` AND path >= ? AND path < ?`
+	args = append(args, lo, hi)
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("match address: %w", err)
@@ -642,7 +626,7 @@ func (s *Service) RevealPhone(ctx context.Context, a *auth.Actor, id int64, reas
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return "", err
 	}
-	if a != nil && !a.Can(auth.CaseHandle) {
+	if !a.Can(auth.CaseHandle) {
 		return "", errs.E(errs.Forbidden, "err.forbidden")
 	}
 	var enc []byte

@@ -97,7 +97,7 @@ func permFor(action Action) (auth.Permission, bool) {
 func (c *Case) Allowed(a *auth.Actor) []Action {
 	var out []Action
 	for _, act := range Actions {
-		if st, ok := StepFor(act, c.Status, c.Kind); ok && (a == nil || a.Can(st.Perm)) {
+		if st, ok := StepFor(act, c.Status, c.Kind); ok && a.Can(st.Perm) {
 			out = append(out, act)
 		}
 	}
@@ -161,7 +161,7 @@ func (s *Service) Transition(ctx context.Context, a *auth.Actor, id int64, in Tr
 		// The step took the case out of the actor's sight (a user of
 		// another unit, assigned by name, returned it): it is done, and
 		// they get the case as it now stands, once.
-		c, err = s.get(ctx, s.DB.R, nil, id)
+		c, err = s.get(ctx, s.DB.R, escalator, id)
 		if err == nil {
 			redact(a, c)
 		}
@@ -182,7 +182,7 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 	if !known {
 		return nil, errTransition
 	}
-	if a != nil && !a.Can(perm) {
+	if !a.Can(perm) {
 		return nil, errs.E(errs.Forbidden, "err.forbidden")
 	}
 	if versioned(in.Action) && in.Version != c.Version {
@@ -431,10 +431,7 @@ func (s *Service) checkAssignee(ctx context.Context, tx *db.Tx, a *auth.Actor, i
 			return err
 		}
 		ok := err == nil && disabled == 0 && auth.Role(role).Has(auth.CaseHandle)
-		if a != nil {
-			lo, hi := a.Scope().PathRange()
-			ok = ok && path >= lo && path < hi
-		}
+		ok = ok && a.Scope().Contains(path)
 		if orgPath != "" {
 			ok = ok && strings.HasPrefix(path, orgPath)
 		}
@@ -465,12 +462,9 @@ type event struct {
 	Partner      string
 }
 
-// event appends an entry to a case's timeline. A nil actor is the system.
+// event appends an entry to a case's timeline.
 func (s *Service) event(ctx context.Context, tx *db.Tx, a *auth.Actor, caseID int64, e event) error {
 	who := a.Who()
-	if a == nil {
-		who.Username = systemName
-	}
 	_, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, action, from_status, to_status, note, org_id, target_user_id, partner, user_id, username, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, caseID, string(e.Action), string(e.From), string(e.To), e.Note, nullID(e.OrgID), nullID(e.TargetUserID),
 		e.Partner, nullID(who.UserID), who.Username, formatTime(s.Now()))
@@ -480,9 +474,9 @@ func (s *Service) event(ctx context.Context, tx *db.Tx, a *auth.Actor, caseID in
 	return nil
 }
 
-// systemName is who the escalation job is in the timeline and the audit
-// log.
-const systemName = "(system)"
+// escalator is who the escalation job and its notifications are in the
+// timeline and the audit log: the system, which sees every case.
+var escalator = auth.System("system")
 
 // Events returns a case's timeline, oldest first.
 func (s *Service) Events(ctx context.Context, a *auth.Actor, id int64) ([]Event, error) {
@@ -543,7 +537,7 @@ func (s *Service) Rules(ctx context.Context) ([]KindRule, error) {
 // SetRule changes the deadlines of a kind (CaseConfig). Cases already
 // taken in keep theirs.
 func (s *Service) SetRule(ctx context.Context, a *auth.Actor, r KindRule) error {
-	if a != nil && !a.Can(auth.CaseConfig) {
+	if !a.Can(auth.CaseConfig) {
 		return errs.E(errs.Forbidden, "err.forbidden")
 	}
 	f := map[string]string{}

@@ -140,7 +140,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 			if err != nil {
 				return fmt.Errorf("no user %q", pos[0])
 			}
-			if err := a.Auth.SetDisabled(ctx, nil, u.ID, cmd == "user disable"); err != nil {
+			if err := a.Auth.SetDisabled(ctx, cliActor, u.ID, cmd == "user disable"); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "%s: %s\n", u.Username, strings.TrimPrefix(cmd, "user "))
@@ -296,7 +296,7 @@ func orgImport(ctx context.Context, a *app.App, env Env, path string, dry bool) 
 		return err
 	}
 	defer f.Close()
-	res, err := a.Org.Import(ctx, nil, filepath.Base(path), f, dry)
+	res, err := a.Org.Import(ctx, cliActor, filepath.Base(path), f, dry)
 	cat := i18n.MustLoad()
 	if res != nil {
 		for _, p := range res.Problems {
@@ -331,7 +331,7 @@ func orgAdd(ctx context.Context, a *app.App, env Env, pos []string, parentCode s
 		}
 		parentID = p.ID
 	}
-	u, err := a.Org.Create(ctx, nil, org.Input{Code: pos[0], Name: pos[1], Kind: kind, ParentID: parentID})
+	u, err := a.Org.Create(ctx, cliActor, org.Input{Code: pos[0], Name: pos[1], Kind: kind, ParentID: parentID})
 	if err != nil {
 		return explain(err)
 	}
@@ -380,7 +380,7 @@ func userAdd(ctx context.Context, a *app.App, env Env, username, role, orgCode, 
 		}
 		generated = false
 	}
-	user, err := a.Auth.Create(ctx, nil, auth.NewUser{Username: username, DisplayName: name, Role: auth.Role(role), OrgID: u.ID, Password: pw, MustChange: true})
+	user, err := a.Auth.Create(ctx, cliActor, auth.NewUser{Username: username, DisplayName: name, Role: auth.Role(role), OrgID: u.ID, Password: pw, MustChange: true})
 	if err != nil {
 		return explain(err)
 	}
@@ -403,7 +403,7 @@ func userPasswd(ctx context.Context, a *app.App, env Env, username string, stdin
 		}
 		generated = false
 	}
-	if err := a.Auth.SetPassword(ctx, nil, u.ID, "", pw, ""); err != nil {
+	if err := a.Auth.SetPassword(ctx, cliActor, u.ID, "", pw, ""); err != nil {
 		return explain(err)
 	}
 	fmt.Fprintf(env.Stdout, "password of %s set; it must be changed at next login\n", u.Username)
@@ -414,7 +414,7 @@ func userPasswd(ctx context.Context, a *app.App, env Env, username string, stdin
 }
 
 func userList(ctx context.Context, a *app.App, env Env) error {
-	root := &auth.Actor{OrgPath: "/"} // the machine's operator sees every account
+	root := cliActor // the machine's operator sees every account
 	users, _, err := a.Auth.List(ctx, root, auth.UserFilter{Limit: 100000})
 	if err != nil {
 		return err
@@ -430,3 +430,7 @@ func userList(ctx context.Context, a *app.App, env Env) error {
 	}
 	return tw.Flush()
 }
+
+// cliActor is who the command line acts as: the machine's operator, the
+// system actor, recorded in the audit log as "(cli)".
+var cliActor = auth.System("cli")

@@ -34,7 +34,7 @@ func importPersons(ctx context.Context, a *app.App, env Env, path string, dry, a
 		return fmt.Errorf("%s is a directory", path)
 	}
 	bar := newProgressBar(env.Stderr)
-	rep, err := a.People.ImportRoster(ctx, nil, path, f, st.Size(), people.ImportOptions{DryRun: dry, Progress: bar.update})
+	rep, err := a.People.ImportRoster(ctx, cliActor, path, f, st.Size(), people.ImportOptions{DryRun: dry, Progress: bar.update})
 	bar.finish()
 	if err != nil {
 		var re *roster.Error
@@ -202,7 +202,7 @@ func exportPersons(ctx context.Context, a *app.App, env Env, out, committee stri
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	n, err := a.People.ExportRoster(ctx, nil, f, full, tmp)
+	n, err := a.People.ExportRoster(ctx, cliActor, f, full, tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -105,7 +105,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 		} else {
 			in.PersonID = p.id
 		}
-		c, err := cs.Intake(ctx, nil, in)
+		c, err := cs.Intake(ctx, demoActor, in)
 		if err != nil {
 			return fmt.Errorf("demo case: %w", err)
 		}
@@ -128,7 +128,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 				clock = today
 			}
 			step.Version = c.Version
-			if c, err = cs.Transition(ctx, nil, c.ID, step); err != nil {
+			if c, err = cs.Transition(ctx, demoActor, c.ID, step); err != nil {
 				return fmt.Errorf("demo case %s %s: %w", c.Code, step.Action, err)
 			}
 		}
@@ -137,7 +137,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 	for i := 0; i < 2; i++ {
 		p := persons[g.R.IntN(len(persons))]
 		clock = today.AddDate(0, 0, -5-30*i).Add(-3 * time.Hour)
-		c, err := cs.Intake(ctx, nil, cases.IntakeInput{Channel: cases.Hotline, Kind: cases.Emergency, CallerName: "楼组长", OrgID: p.org,
+		c, err := cs.Intake(ctx, demoActor, cases.IntakeInput{Channel: cases.Hotline, Kind: cases.Emergency, CallerName: "楼组长", OrgID: p.org,
 			Summary: "两户居民因琐事发生肢体冲突", OccurredAt: clock.Add(-30 * time.Minute).Format("2006-01-02 15:04"), Place: "小区东门",
 			PeopleInvolved: "居民约 6 人", FirstReport: "已报警，民警到场，无人受伤，现场已平息。"})
 		if err != nil {
@@ -150,7 +150,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 				{Action: cases.ActClose, Resolution: "经调解双方和解", Result: cases.Resolved, ClosingReport: "当晚调解完毕，双方签订和解协议，无后续冲突。"}} {
 				clock = clock.Add(3 * time.Hour)
 				step.Version = c.Version
-				if c, err = cs.Transition(ctx, nil, c.ID, step); err != nil {
+				if c, err = cs.Transition(ctx, demoActor, c.ID, step); err != nil {
 					return fmt.Errorf("demo emergency %s: %w", step.Action, err)
 				}
 			}
@@ -193,7 +193,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 				in.HelperKind, in.HelperName, in.HelperUserID = pairing.HelperLiaison, "", liaison
 			}
 		}
-		pr, err := ps.Create(ctx, nil, in)
+		pr, err := ps.Create(ctx, demoActor, in)
 		if err != nil {
 			continue // a helper outside the target's subdistrict, say: skip it
 		}
@@ -205,7 +205,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 		}
 		for d := start.AddDate(0, 0, 3+g.R.IntN(10)); d.Before(stop); d = d.AddDate(0, 0, 25+g.R.IntN(10)) {
 			help := []string{"送去米、油等生活用品", "陪同到医院复诊", "帮助申请临时救助", "了解近况，聊天谈心"}[g.R.IntN(4)]
-			if _, err := ps.LogVisit(ctx, nil, pr.ID, pairing.VisitInput{Date: d.Format("2006-01-02"), VisitorName: "结对人", Help: help,
+			if _, err := ps.LogVisit(ctx, demoActor, pr.ID, pairing.VisitInput{Date: d.Format("2006-01-02"), VisitorName: "结对人", Help: help,
 				ValueCents: int64(g.R.IntN(4)) * 10000}); err != nil {
 				return fmt.Errorf("demo visit: %w", err)
 			}
@@ -226,18 +226,18 @@ func genActivity(ctx context.Context, g *Gen) error {
 		if i%3 == 0 {
 			in.Opinion = "希望社区多组织少数民族传统节日活动"
 		}
-		c, err := ps.LogContact(ctx, nil, in)
+		c, err := ps.LogContact(ctx, demoActor, in)
 		if err != nil {
 			return fmt.Errorf("demo contact: %w", err)
 		}
 		st.Contacts++
 		if in.Opinion != "" {
-			kase, err := cs.Intake(ctx, nil, cases.IntakeInput{Channel: cases.Visit, Kind: cases.Feedback, PersonID: p.id, Summary: in.Opinion})
+			kase, err := cs.Intake(ctx, demoActor, cases.IntakeInput{Channel: cases.Visit, Kind: cases.Feedback, PersonID: p.id, Summary: in.Opinion})
 			if err != nil {
 				return fmt.Errorf("demo feedback: %w", err)
 			}
 			st.Cases++
-			if err := ps.LinkContactCase(ctx, nil, c.ID, kase.ID); err != nil {
+			if err := ps.LinkContactCase(ctx, demoActor, c.ID, kase.ID); err != nil {
 				return err
 			}
 		}
@@ -247,13 +247,13 @@ func genActivity(ctx context.Context, g *Gen) error {
 	// mornings by minority volunteers; shifts logged for recent weeks.
 	for _, sd := range g.Res.Subdistricts {
 		for wd := 1; wd <= 7; wd++ {
-			if _, err := ps.SetSlot(ctx, nil, pairing.SlotInput{OrgID: sd.ID, Service: pairing.Hotline, Weekday: wd, StartTime: "17:30", EndTime: "24:00",
+			if _, err := ps.SetSlot(ctx, demoActor, pairing.SlotInput{OrgID: sd.ID, Service: pairing.Hotline, Weekday: wd, StartTime: "17:30", EndTime: "24:00",
 				Name: fmt.Sprintf("热线值班员%d", 1+(wd-1)%3)}); err != nil {
 				return fmt.Errorf("demo slot: %w", err)
 			}
 			st.Slots++
 		}
-		window, err := ps.SetSlot(ctx, nil, pairing.SlotInput{OrgID: sd.ID, Service: pairing.Window, Weekday: 2, StartTime: "09:00", EndTime: "11:30",
+		window, err := ps.SetSlot(ctx, demoActor, pairing.SlotInput{OrgID: sd.ID, Service: pairing.Window, Weekday: 2, StartTime: "09:00", EndTime: "11:30",
 			Name: "少数民族志愿者接待组", Note: "民族之家接待窗口"})
 		if err != nil {
 			return fmt.Errorf("demo slot: %w", err)
@@ -264,7 +264,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 			for day.Weekday() != time.Tuesday {
 				day = day.AddDate(0, 0, -1)
 			}
-			if _, err := ps.LogDuty(ctx, nil, pairing.DutyInput{SlotID: window.ID, Date: day.Format("2006-01-02")}); err != nil {
+			if _, err := ps.LogDuty(ctx, demoActor, pairing.DutyInput{SlotID: window.ID, Date: day.Format("2006-01-02")}); err != nil {
 				return fmt.Errorf("demo shift: %w", err)
 			}
 			st.Shifts++

@@ -170,9 +170,8 @@ type Gen struct {
 	// R is the current step's random stream. Draw from nothing else (not
 	// map iteration order, not the clock) so the output stays deterministic.
 	R *rand.Rand
-	// Actor is scoped to the whole district, for service calls that need an
-	// actor; the audit log records it as "(demo)". Nil until the district
-	// exists.
+	// Actor is the system actor the demo's service calls run as; the audit
+	// log records it as "(demo)".
 	Actor *auth.Actor
 	// Res collects what the steps made.
 	Res *Result
@@ -205,7 +204,7 @@ func Generate(ctx context.Context, d *db.DB, opt Options) (*Result, error) {
 	if err := opt.normalise(); err != nil {
 		return nil, err
 	}
-	g := &Gen{DB: d, Org: &org.Service{DB: d}, Auth: auth.NewService(d), Opt: opt, Res: &Result{}}
+	g := &Gen{DB: d, Org: &org.Service{DB: d}, Auth: auth.NewService(d), Opt: opt, Res: &Result{}, Actor: demoActor}
 	n, err := g.Org.Count(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("demo: count org units: %w", err)
@@ -253,7 +252,6 @@ func (g *Gen) create(ctx context.Context, parent *Unit, kind org.Kind, code, nam
 	switch kind {
 	case org.District:
 		res.Root, res.RootID = u, u.ID
-		g.Actor = &auth.Actor{Username: "(demo)", OrgID: ou.ID, OrgPath: ou.Path, OrgName: ou.Name}
 	case org.Subdistrict:
 		res.Subdistricts = append(res.Subdistricts, u)
 	case org.Committee:
@@ -483,10 +481,14 @@ func genAccounts(ctx context.Context, g *Gen) error {
 		}
 		// A nil actor: the command line creates the account, which is what
 		// lets MustChange stay false.
-		if _, err := g.Auth.Create(ctx, nil, auth.NewUser{Username: s.username, DisplayName: name, Role: s.role, OrgID: s.unit.ID, Password: pw}); err != nil {
+		if _, err := g.Auth.Create(ctx, demoActor, auth.NewUser{Username: s.username, DisplayName: name, Role: s.role, OrgID: s.unit.ID, Password: pw}); err != nil {
 			return fmt.Errorf("create account %s: %w", s.username, err)
 		}
 		res.Accounts = append(res.Accounts, Account{Username: s.username, DisplayName: name, Password: pw, Role: s.role, OrgName: s.unit.Name})
 	}
 	return nil
 }
+
+// demoActor is who the demo's records are made by: the system, recorded
+// in the audit log as "(demo)".
+var demoActor = auth.System("demo")

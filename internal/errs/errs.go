@@ -84,3 +84,6 @@ var ErrNotFound = E(NotFound, "err.not_found")
 // actor's scope. Users see it as not found (so nothing leaks about what
 // exists elsewhere); the web layer also records it as a denied access.
 var ErrOutOfScope = E(NotFound, "err.not_found")
+
+// ErrForbidden is returned when the actor's role does not allow the action.
+var ErrForbidden = E(Forbidden, "err.forbidden")

@@ -321,7 +321,7 @@ func planImport(a *auth.Actor, rows []*importRow, units map[string]*importUnit, 
 	for _, u := range units {
 		byID[u.id] = u
 	}
-	scoped := func(path string) bool { return a == nil || a.Scope().Contains(path) }
+	scoped := func(path string) bool { return a.Scope().Contains(path) }
 
 	// Existing units and parents.
 	for _, r := range rows {
@@ -369,7 +369,7 @@ func planImport(a *auth.Actor, rows []*importRow, units map[string]*importUnit, 
 			if kindChanged && old.children > 0 {
 				probs.add(r, "import.err.kind_has_children", r.code)
 			}
-			if a != nil && old.path == a.OrgPath && r.moveCheck {
+			if !a.IsSystem() && old.path == a.OrgPath && r.moveCheck {
 				probs.add(r, "import.err.cannot_move_own_unit", r.code)
 			}
 		} else {
@@ -397,7 +397,7 @@ func planImport(a *auth.Actor, rows []*importRow, units map[string]*importUnit, 
 				probs.add(r, "import.err.parent_kind", r.kindText, kindTitle[p.kind])
 			}
 		default:
-			if a != nil || !CanStandUnder(r.kind, "") {
+			if !a.IsSystem() || !CanStandUnder(r.kind, "") {
 				probs.add(r, "import.err.parent_required", r.kindText)
 			}
 		}

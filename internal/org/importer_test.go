@@ -79,7 +79,7 @@ func TestImportFreshAndReimport(t *testing.T) {
 		s := &org.Service{DB: d}
 
 		// A dry run says what would happen and changes nothing.
-		res, err := importCSV(t, s, nil, freshTree, true)
+		res, err := importCSV(t, s, auth.System("cli"), freshTree, true)
 		if err != nil {
 			t.Fatalf("dry run: %v", err)
 		}
@@ -91,7 +91,7 @@ func TestImportFreshAndReimport(t *testing.T) {
 		}
 
 		// UTF-8 with a BOM, as Excel saves "CSV UTF-8".
-		res = mustImport(t, s, nil, "tree.csv", append([]byte("\xEF\xBB\xBF"), freshTree...))
+		res = mustImport(t, s, auth.System("cli"), "tree.csv", append([]byte("\xEF\xBB\xBF"), freshTree...))
 		if got, want := counts(res), [5]int{5, 5, 0, 0, 2}; got != want {
 			t.Fatalf("fresh import counts = %v, want %v", got, want)
 		}
@@ -139,7 +139,7 @@ func TestImportFreshAndReimport(t *testing.T) {
 			"B1,1号楼组,C1,楼组,,,\n" +
 			"L1,第一联络组,C1,联络组,,,\n" +
 			"S2,陆家嘴街道,D1,街道,2025,41000,7000\n"
-		res = mustImport(t, s, nil, "tree2.csv", []byte(second))
+		res = mustImport(t, s, auth.System("cli"), "tree2.csv", []byte(second))
 		if got, want := counts(res), [5]int{6, 1, 1, 4, 2}; got != want {
 			t.Fatalf("re-import counts = %v, want %v", got, want)
 		}
@@ -160,7 +160,7 @@ func TestImportFreshAndReimport(t *testing.T) {
 
 		// The same file again changes nothing.
 		before := auditCount(t, d)
-		res = mustImport(t, s, nil, "tree2.csv", []byte(second))
+		res = mustImport(t, s, auth.System("cli"), "tree2.csv", []byte(second))
 		if got, want := counts(res), [5]int{6, 0, 0, 6, 0}; got != want {
 			t.Fatalf("identical import counts = %v, want %v", got, want)
 		}
@@ -213,7 +213,7 @@ func TestImportRejectsBadRows(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := &org.Service{DB: d}
 		// An existing tree for the files to build on.
-		mustImport(t, s, nil, "base.csv", []byte(importHeader+"D1,区,,区,,,\nS1,街道,D1,街道,,,\nC1,居委,S1,居委,,,\nB1,楼组,C1,楼组,,,\n"))
+		mustImport(t, s, auth.System("cli"), "base.csv", []byte(importHeader+"D1,区,,区,,,\nS1,街道,D1,街道,,,\nC1,居委,S1,居委,,,\nB1,楼组,C1,楼组,,,\n"))
 
 		cases := []struct {
 			name string
@@ -258,7 +258,7 @@ func TestImportRejectsBadRows(t *testing.T) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				before, beforeAudit := unitCount(t, d), auditCount(t, d)
-				res, err := importCSV(t, s, nil, c.file, false)
+				res, err := importCSV(t, s, auth.System("cli"), c.file, false)
 				if e, ok := errs.As(err); !ok || e.Kind != errs.Invalid || e.Key != "import.err.rejected" || e.Args[0] != len(res.Problems) {
 					t.Fatalf("err = %v, want import.err.rejected", err)
 				}
@@ -294,7 +294,7 @@ func TestImportParentAfterChild(t *testing.T) {
 			"C1,居委,S1,居委,2026,3000,200\n" +
 			"S1,街道,D1,街道,,,\n" +
 			"D1,区,,区,,,\n"
-		res := mustImport(t, s, nil, "x.csv", []byte(file))
+		res := mustImport(t, s, auth.System("cli"), "x.csv", []byte(file))
 		if got, want := counts(res), [5]int{5, 5, 0, 0, 1}; got != want {
 			t.Fatalf("counts = %v, want %v", got, want)
 		}
@@ -312,7 +312,7 @@ func TestImportGBK(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := mustImport(t, s, nil, "tree.csv", gbk)
+		res := mustImport(t, s, auth.System("cli"), "tree.csv", gbk)
 		if res.Created != 5 {
 			t.Fatalf("created %d, want 5", res.Created)
 		}
@@ -320,7 +320,7 @@ func TestImportGBK(t *testing.T) {
 			t.Fatalf("C1 from GBK = %+v", u)
 		}
 		// The same file in UTF-8 is then unchanged.
-		res = mustImport(t, s, nil, "tree.csv", []byte(freshTree))
+		res = mustImport(t, s, auth.System("cli"), "tree.csv", []byte(freshTree))
 		if res.Unchanged != 5 || res.Populations != 0 {
 			t.Fatalf("UTF-8 after GBK: %+v", res)
 		}
@@ -336,7 +336,7 @@ func TestImportTabSeparatedUTF16(t *testing.T) {
 		for _, r := range text {
 			b = append(b, byte(r), byte(r>>8))
 		}
-		res := mustImport(t, s, nil, "tree.txt", b)
+		res := mustImport(t, s, auth.System("cli"), "tree.txt", b)
 		if res.Created != 5 || res.Populations != 2 {
 			t.Fatalf("tab separated: %+v", res)
 		}
@@ -391,7 +391,7 @@ func TestImportXLSX(t *testing.T) {
 		}
 		// A bad row first: the problem names the spreadsheet row.
 		bad := append(append([][]any{}, rows...), []any{"B2", "2号楼组", "C1", "楼组", 2026, "很多", nil})
-		res, err := s.Import(context.Background(), nil, "tree.xlsx", bytes.NewReader(xlsxFile(t, bad)), false)
+		res, err := s.Import(context.Background(), auth.System("cli"), "tree.xlsx", bytes.NewReader(xlsxFile(t, bad)), false)
 		if errs.KindOf(err) != errs.Invalid || !reflect.DeepEqual(keysOf(res.Problems), []wantProblem{{9, "import.err.bad_number"}}) {
 			t.Fatalf("bad xlsx: %v, %+v", err, problemsOf(res))
 		}
@@ -399,7 +399,7 @@ func TestImportXLSX(t *testing.T) {
 			t.Fatalf("rejected xlsx left %d units", n)
 		}
 
-		res = mustImport(t, s, nil, "tree.xlsx", xlsxFile(t, rows))
+		res = mustImport(t, s, auth.System("cli"), "tree.xlsx", xlsxFile(t, rows))
 		if got, want := counts(res), [5]int{4, 4, 0, 0, 2}; got != want {
 			t.Fatalf("xlsx counts = %v, want %v", got, want)
 		}
@@ -418,7 +418,7 @@ func TestImportXLSX(t *testing.T) {
 func TestImportScopedActor(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		s := &org.Service{DB: d}
-		mustImport(t, s, nil, "base.csv", []byte(importHeader+
+		mustImport(t, s, auth.System("cli"), "base.csv", []byte(importHeader+
 			"D1,区,,区,,,\nS1,一街道,D1,街道,,,\nS2,二街道,D1,街道,,,\nC1,甲居委,S1,居委,,,\nC9,乙居委,S2,居委,,,\n"))
 		s1 := byCode(t, s, "S1")
 		a := &auth.Actor{UserID: 7, Username: "wang", Role: auth.StreetAdmin, OrgID: s1.ID, OrgPath: s1.Path}
@@ -492,14 +492,14 @@ func TestImportFileErrors(t *testing.T) {
 			{"broken xlsx", "a.xlsx", []byte("PK\x03\x04 broken"), "import.err.unreadable"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				res, err := s.Import(context.Background(), nil, c.file, bytes.NewReader(c.data), false)
+				res, err := s.Import(context.Background(), auth.System("cli"), c.file, bytes.NewReader(c.data), false)
 				if e, ok := errs.As(err); !ok || e.Kind != errs.Invalid || e.Key != c.key || res != nil {
 					t.Fatalf("got %v, want %s", err, c.key)
 				}
 			})
 		}
 		// A header with no data rows imports nothing, without error.
-		res, err := importCSV(t, s, nil, importHeader+",,,\n", false)
+		res, err := importCSV(t, s, auth.System("cli"), importHeader+",,,\n", false)
 		if err != nil || res.Rows != 0 {
 			t.Fatalf("header only: %+v, %v", res, err)
 		}

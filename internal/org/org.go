@@ -284,8 +284,8 @@ func (in *Input) validate() map[string]string {
 // parentFor loads and checks the parent of a new or moved unit.
 func (s *Service) parentFor(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input, f map[string]string) *Unit {
 	if in.ParentID == 0 {
-		// Only the command line (a == nil) and root-attached users create roots.
-		if a != nil || !CanStandUnder(in.Kind, "") {
+		// Only the command line (the system actor) creates roots.
+		if !a.IsSystem() || !CanStandUnder(in.Kind, "") {
 			if _, bad := f["kind"]; !bad {
 				f["parent_id"] = "err.parent_required"
 			}
@@ -293,7 +293,7 @@ func (s *Service) parentFor(ctx context.Context, tx *db.Tx, a *auth.Actor, in In
 		return nil
 	}
 	p, err := s.getTx(ctx, tx, in.ParentID)
-	if err != nil || (a != nil && !a.Scope().Contains(p.Path)) || p.Archived {
+	if err != nil || !a.Scope().Contains(p.Path) || p.Archived {
 		f["parent_id"] = "err.org_unknown"
 		return nil
 	}
@@ -371,7 +371,7 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, a *auth.Actor, id int64
 	in.normalise()
 	f := in.validate()
 	// The root of the actor's own scope cannot be moved or retyped by them.
-	if a != nil && old.Path == a.OrgPath && (in.ParentID != old.ParentID || in.Kind != old.Kind) {
+	if !a.IsSystem() && old.Path == a.OrgPath && (in.ParentID != old.ParentID || in.Kind != old.Kind) {
 		f["parent_id"] = "err.cannot_move_own_unit"
 	}
 	var parent *Unit

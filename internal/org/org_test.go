@@ -17,7 +17,7 @@ func TestTreeScopeAndMove(t *testing.T) {
 		s := &org.Service{DB: d}
 		mk := func(code, name string, kind org.Kind, parent int64) *org.Unit {
 			t.Helper()
-			u, err := s.Create(ctx, nil, org.Input{Code: code, Name: name, Kind: kind, ParentID: parent})
+			u, err := s.Create(ctx, auth.System("test"), org.Input{Code: code, Name: name, Kind: kind, ParentID: parent})
 			if err != nil {
 				t.Fatalf("create %s: %v", code, err)
 			}
@@ -46,12 +46,12 @@ func TestTreeScopeAndMove(t *testing.T) {
 		}
 
 		// Building groups cannot stand under a subdistrict.
-		_, err = s.Create(ctx, nil, org.Input{Code: "B9", Name: "x", Kind: org.BuildingGroup, ParentID: st.ID})
+		_, err = s.Create(ctx, auth.System("test"), org.Input{Code: "B9", Name: "x", Kind: org.BuildingGroup, ParentID: st.ID})
 		if e, ok := errs.As(err); !ok || e.Fields["parent_id"] != "err.parent_kind" {
 			t.Fatalf("building group under subdistrict: %v", err)
 		}
 		// Duplicate code.
-		_, err = s.Create(ctx, nil, org.Input{Code: "C1", Name: "x", Kind: org.Committee, ParentID: st.ID})
+		_, err = s.Create(ctx, auth.System("test"), org.Input{Code: "C1", Name: "x", Kind: org.Committee, ParentID: st.ID})
 		if e, ok := errs.As(err); !ok || e.Fields["code"] != "err.code_taken" {
 			t.Fatalf("duplicate code: %v", err)
 		}
@@ -101,7 +101,7 @@ func TestAuditFailureFailsTheChange(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := &org.Service{DB: d}
-		st, err := s.Create(ctx, nil, org.Input{Code: "S1", Name: "和平街道", Kind: org.Subdistrict})
+		st, err := s.Create(ctx, auth.System("test"), org.Input{Code: "S1", Name: "和平街道", Kind: org.Subdistrict})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -101,7 +101,7 @@ func scanContact(sc interface{ Scan(...any) error }) (*Contact, error) {
 // contacts with the figures assigned to them.
 func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput) (*Contact, error) {
 	liaison := isLiaison(a)
-	if !(can(a, auth.PairingEdit) && !liaison) && !(liaison && a.Can(auth.VisitLog)) {
+	if !(a.Can(auth.PairingEdit) && !liaison) && !(liaison && a.Can(auth.VisitLog)) {
 		return nil, errForbidden
 	}
 	f := map[string]string{}
@@ -129,7 +129,7 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		f["opinion"] = "err.too_long"
 	}
 	if in.UserID == 0 {
-		in.UserID = uidOf(a)
+		in.UserID = a.UserID
 	}
 	var id int64
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
@@ -141,9 +141,9 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		ok := err == nil && status == "active" && archived == 0 && (a == nil || inRange(a, path))
+		ok := err == nil && status == "active" && archived == 0 && inRange(a, path)
 		if ok && liaison {
-			cond, args := assignedPerson("p.id", a.UserID)
+			cond, args := a.Scope().AssignedPerson("p.id", "p.household_id")
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM persons p WHERE p.id = ? AND `+cond, append([]any{in.PersonID}, args...)...).Scan(&n); err != nil {
 				return err
@@ -158,7 +158,7 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		case tags&int64(people.TagRepresentative) == 0:
 			f["person_id"] = "err.not_representative"
 		}
-		if in.UserID != uidOf(a) {
+		if in.UserID != a.UserID {
 			if liaison {
 				f["user_id"] = "err.user_unknown"
 			} else if k, err := checkUser(ctx, tx, a, in.UserID, append([]auth.Role{auth.Liaison}, officialRoles...), "err.user_unknown"); err != nil {
@@ -172,7 +172,7 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		}
 		id, err = tx.InsertID(ctx, `INSERT INTO contacts (org_id, person_id, user_id, date, mode, topic, note, opinion, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, in.PersonID, nullID(in.UserID), in.Date, string(in.Mode), in.Topic, in.Note, in.Opinion,
-			nullID(uidOf(a)), db.FormatTime(s.Now()))
+			nullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert contact: %w", err)
 		}

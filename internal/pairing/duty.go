@@ -231,7 +231,7 @@ func checkDutyOrg(ctx context.Context, tx *db.Tx, a *auth.Actor, orgID int64) (s
 	if err != nil {
 		return "", err
 	}
-	if (kind != "district" && kind != "subdistrict" && kind != "committee") || (a != nil && !a.Scope().Contains(path)) {
+	if (kind != "district" && kind != "subdistrict" && kind != "committee") || !a.Scope().Contains(path) {
 		return "err.org_unknown", nil
 	}
 	return "", nil
@@ -278,7 +278,7 @@ func checkWho(ctx context.Context, tx *db.Tx, a *auth.Actor, userID, personID in
 
 // maySetDuty: rosters are configured by CaseConfig holders, never by a
 // liaison.
-func maySetDuty(a *auth.Actor) bool { return a == nil || (a.Can(auth.CaseConfig) && !isLiaison(a)) }
+func maySetDuty(a *auth.Actor) bool { return a.Can(auth.CaseConfig) && !isLiaison(a) }
 
 func (sl *Slot) fields() map[string]any {
 	name := ""
@@ -336,7 +336,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 			if old, err = s.slot(ctx, tx.Raw(), a, in.ID); err != nil {
 				return err
 			}
-			if a != nil && !a.Scope().Contains(old.orgPath) {
+			if !a.Scope().Contains(old.orgPath) {
 				return errForbidden
 			}
 		}
@@ -402,7 +402,7 @@ func (s *Service) DeleteSlot(ctx context.Context, a *auth.Actor, id int64) error
 		if err != nil {
 			return err
 		}
-		if a != nil && !a.Scope().Contains(old.orgPath) {
+		if !a.Scope().Contains(old.orgPath) {
 			return errForbidden
 		}
 		if _, err := tx.Exec(ctx, `UPDATE duty_log SET slot_id = NULL WHERE slot_id = ?`, id); err != nil {
@@ -451,7 +451,7 @@ type DutyEntry struct {
 // mayLogDuty: staff who take cases or configure rosters record shifts;
 // a liaison does not.
 func mayLogDuty(a *auth.Actor) bool {
-	return a == nil || (!isLiaison(a) && (a.Can(auth.CaseConfig) || a.Can(auth.CaseIntake)))
+	return !isLiaison(a) && (a.Can(auth.CaseConfig) || a.Can(auth.CaseIntake))
 }
 
 // LogDuty records a shift served.
@@ -515,7 +515,7 @@ func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*Du
 		var err error
 		id, err = tx.InsertID(ctx, `INSERT INTO duty_log (org_id, slot_id, service, date, user_id, person_id, name, minutes, note, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.OrgID, nullID(in.SlotID), string(in.Service), in.Date, nullID(in.UserID), nullID(in.PersonID),
-			in.Name, in.Minutes, in.Note, nullID(uidOf(a)), db.FormatTime(s.Now()))
+			in.Name, in.Minutes, in.Note, nullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert duty log: %w", err)
 		}
@@ -539,14 +539,10 @@ func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*Du
 // dutyScope limits duty log entries (alias l): the actor's subtree; a
 // liaison sees only their own shifts.
 func dutyScope(a *auth.Actor, l string) (string, []any) {
-	if a == nil {
-		return "1 = 1", nil
-	}
 	if isLiaison(a) {
 		return l + ".user_id = ?", []any{a.UserID}
 	}
-	lo, hi := a.Scope().PathRange()
-	return orgRange(l + ".org_id"), []any{lo, hi}
+	return a.Scope().InSubtree(l + ".org_id")
 }
 
 // DutyFilter selects logged shifts.

@@ -220,7 +220,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 // mayEdit reports whether the actor may change pairing p: PairingEdit, and
 // the target's committee in the actor's subtree (a liaison never may).
 func mayEdit(a *auth.Actor, p *Pairing) bool {
-	return a == nil || (a.Can(auth.PairingEdit) && !isLiaison(a) && inRange(a, p.orgPath))
+	return a.Can(auth.PairingEdit) && !isLiaison(a) && inRange(a, p.orgPath)
 }
 
 // Input is what a form or the API gives for a pairing.
@@ -353,7 +353,7 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in *In
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return t, err
 			}
-			if err != nil || status != "active" || archived != 0 || (a != nil && (isLiaison(a) || !inRange(a, path))) {
+			if err != nil || status != "active" || archived != 0 || (isLiaison(a) || !inRange(a, path)) {
 				f["target_person_id"] = "err.target_unknown"
 			}
 		default:
@@ -364,7 +364,7 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in *In
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return t, err
 			}
-			if err != nil || archived != 0 || (a != nil && (isLiaison(a) || !inRange(a, path))) {
+			if err != nil || archived != 0 || (isLiaison(a) || !inRange(a, path)) {
 				f["target_household_id"] = "err.target_unknown"
 			}
 		}
@@ -379,7 +379,7 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in *In
 // An active pairing of the same helper with the same target is refused as
 // a conflict.
 func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Pairing, error) {
-	if !can(a, auth.PairingEdit) || isLiaison(a) {
+	if !a.Can(auth.PairingEdit) || isLiaison(a) {
 		return nil, errForbidden
 	}
 	var id int64

@@ -242,7 +242,7 @@ func TestScope(t *testing.T) {
 		pB := f.pair(t, f.admin, pairing.Input{HelperKind: pairing.HelperLiaison, HelperUserID: f.liaisonA.UserID, TargetPersonID: f.pB.ID})
 		// staffA helps B's resident as an official.
 		pB2 := f.pair(t, f.admin, pairing.Input{HelperKind: pairing.HelperOfficial, HelperUserID: f.staffA.UserID, TargetPersonID: f.pB.ID})
-		pC := f.pair(t, nil, pairing.Input{HelperKind: pairing.HelperPartner, HelperName: "丙街道企业", TargetPersonID: f.pC.ID})
+		pC := f.pair(t, auth.System("test"), pairing.Input{HelperKind: pairing.HelperPartner, HelperName: "丙街道企业", TargetPersonID: f.pC.ID})
 		if err := f.s.End(f.ctx, f.staffA, pA2.ID, today, "迁出"); err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +258,7 @@ func TestScope(t *testing.T) {
 			{"committee C", f.staffC, []*pairing.Pairing{pC}},
 			{"liaison A: assigned pA, helper of pB", f.liaisonA, []*pairing.Pairing{pA, pB}},
 			{"liaison S: assigned household hB", f.liaison, []*pairing.Pairing{hB}},
-			{"command line", nil, []*pairing.Pairing{pA, hA, pA2, hB, pB, pB2, pC}},
+			{"command line", auth.System("test"), []*pairing.Pairing{pA, hA, pA2, hB, pB, pB2, pC}},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

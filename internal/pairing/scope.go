@@ -12,102 +12,42 @@ import (
 	"shiliu/internal/errs"
 )
 
-// scopeRange returns the range of org paths whose records the actor may
-// see. A liaison belongs to a liaison group, which stands beside the
-// committees it serves: the persons assigned to them live under the group's
-// parent (the same rule as the registry's). A nil actor (the command line)
-// sees everything.
-func scopeRange(a *auth.Actor) (lo, hi string) {
-	if a == nil {
-		return "/", "0"
-	}
-	sc := a.Scope()
-	if sc.Path == "" {
-		return "", ""
-	}
-	if sc.LiaisonUserID != 0 {
-		if i := strings.LastIndexByte(strings.TrimSuffix(sc.Path, "/"), '/'); i > 0 {
-			sc.Path = sc.Path[:i+1]
-		}
-	}
-	return sc.PathRange()
-}
-
-func inRange(a *auth.Actor, path string) bool {
-	lo, hi := scopeRange(a)
-	return path >= lo && path < hi
-}
+// inRange reports whether a unit with path is in the actor's reach (for a
+// liaison, the committees beside their group: auth.Scope.Reach).
+func inRange(a *auth.Actor, path string) bool { return a.Scope().InReach(path) }
 
 // isLiaison reports whether the actor's scope is narrowed to assignments.
-func isLiaison(a *auth.Actor) bool { return a != nil && a.Scope().LiaisonUserID != 0 }
+func isLiaison(a *auth.Actor) bool { return a.Scope().IsLiaison() }
 
-// uidOf returns the actor's user id, 0 for the command line.
-func uidOf(a *auth.Actor) int64 {
-	if a == nil {
-		return 0
-	}
-	return a.UserID
-}
-
-// can reports whether the actor holds p; the command line holds all.
-func can(a *auth.Actor, p auth.Permission) bool { return a == nil || a.Can(p) }
-
-var errForbidden = errs.E(errs.Forbidden, "err.forbidden")
-
-// orgRange is the condition "col names an org unit in [lo, hi)".
-func orgRange(col string) string {
-	return col + " IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
-}
-
-// assignedTarget is the condition "the pairing (alias pr) targets a person
-// or household assigned to liaison uid": the person directly or through
-// their household, the household directly or through one of its members
-// (as the registry's liaison scope reads them).
-func assignedTarget(pr string, uid int64) (string, []any) {
-	return "(" + pr + ".target_person_id IN (SELECT person_id FROM liaison_assignments WHERE user_id = ? AND person_id IS NOT NULL)" +
-			" OR " + pr + ".target_person_id IN (SELECT p.id FROM persons p JOIN liaison_assignments la ON la.household_id = p.household_id WHERE la.user_id = ?)" +
-			" OR " + pr + ".target_household_id IN (SELECT household_id FROM liaison_assignments WHERE user_id = ? AND household_id IS NOT NULL)" +
-			" OR " + pr + ".target_household_id IN (SELECT p.household_id FROM persons p JOIN liaison_assignments la ON la.person_id = p.id WHERE la.user_id = ? AND p.household_id IS NOT NULL))",
-		[]any{uid, uid, uid, uid}
-}
-
-// assignedPerson is the condition "person (column col) is assigned to
-// liaison uid, directly or through their household".
-func assignedPerson(col string, uid int64) (string, []any) {
-	return "(" + col + " IN (SELECT person_id FROM liaison_assignments WHERE user_id = ? AND person_id IS NOT NULL)" +
-			" OR " + col + " IN (SELECT p.id FROM persons p JOIN liaison_assignments la ON la.household_id = p.household_id WHERE la.user_id = ?))",
-		[]any{uid, uid}
-}
+var errForbidden = errs.ErrForbidden
 
 // pairingScope limits pairings (alias pr) to the actor's scope: the org
 // subtree of the actor through the target's committee; a liaison sees the
 // pairings whose target is assigned to them. Everyone sees the pairings in
 // which they are the helper.
 func pairingScope(a *auth.Actor, pr string) (string, []any) {
-	if a == nil {
-		return "1 = 1", nil
+	sc := a.Scope()
+	org, args := sc.InReachSQL(pr + ".org_id")
+	if !sc.IsLiaison() {
+		return "(" + org + " OR " + pr + ".helper_user_id = ?)", append(args, a.UserID)
 	}
-	lo, hi := scopeRange(a)
-	if !isLiaison(a) {
-		return "(" + orgRange(pr+".org_id") + " OR " + pr + ".helper_user_id = ?)", []any{lo, hi, a.UserID}
-	}
-	cond, args := assignedTarget(pr, a.UserID)
-	return "(" + pr + ".helper_user_id = ? OR (" + orgRange(pr+".org_id") + " AND " + cond + "))", append([]any{a.UserID, lo, hi}, args...)
+	person, pargs := sc.AssignedPerson(pr+".target_person_id", "")
+	hh, hargs := sc.AssignedHousehold(pr + ".target_household_id")
+	args = append(append(append([]any{a.UserID}, args...), pargs...), hargs...)
+	return "(" + pr + ".helper_user_id = ? OR (" + org + " AND (" + person + " OR " + hh + ")))", args
 }
 
 // contactScope limits contacts (alias c) like pairings: the subtree through
 // the person's committee, for a liaison the persons assigned to them; and
 // everyone sees the contacts they made.
 func contactScope(a *auth.Actor, c string) (string, []any) {
-	if a == nil {
-		return "1 = 1", nil
+	sc := a.Scope()
+	org, args := sc.InReachSQL(c + ".org_id")
+	if !sc.IsLiaison() {
+		return "(" + org + " OR " + c + ".user_id = ?)", append(args, a.UserID)
 	}
-	lo, hi := scopeRange(a)
-	if !isLiaison(a) {
-		return "(" + orgRange(c+".org_id") + " OR " + c + ".user_id = ?)", []any{lo, hi, a.UserID}
-	}
-	cond, args := assignedPerson(c+".person_id", a.UserID)
-	return "(" + c + ".user_id = ? OR (" + orgRange(c+".org_id") + " AND " + cond + "))", append([]any{a.UserID, lo, hi}, args...)
+	person, pargs := sc.AssignedPerson(c+".person_id", "")
+	return "(" + c + ".user_id = ? OR (" + org + " AND " + person + "))", append(append([]any{a.UserID}, args...), pargs...)
 }
 
 // ancestorIDs returns the ids of the units on an org path ('/1/4/9/' → 1,
@@ -126,12 +66,12 @@ func ancestorIDs(path string) []any {
 // and the units above the actor (duty rosters of the subdistrict are read
 // by the committees under it).
 func readableOrgs(a *auth.Actor, col string) (string, []any) {
-	if a == nil {
+	sc := a.Scope()
+	if sc.All() {
 		return "1 = 1", nil
 	}
-	lo, hi := a.Scope().PathRange()
-	cond := "(" + orgRange(col)
-	args := []any{lo, hi}
+	cond, args := sc.InSubtree(col)
+	cond = "(" + cond
 	if ids := ancestorIDs(a.OrgPath); len(ids) > 0 {
 		cond += " OR " + col + " IN (" + db.Placeholders(len(ids)) + ")"
 		args = append(args, ids...)
@@ -166,9 +106,8 @@ func checkUser(ctx context.Context, q interface {
 			ok = ok || auth.Role(role) == r
 		}
 	}
-	if ok && a != nil {
-		lo, hi := a.Scope().PathRange()
-		ok = (path >= lo && path < hi) || strings.HasPrefix(a.OrgPath, path)
+	if ok {
+		ok = a.Scope().Contains(path) || strings.HasPrefix(a.OrgPath, path)
 	}
 	if !ok {
 		return key, nil
@@ -191,7 +130,7 @@ func checkPerson(ctx context.Context, tx *db.Tx, a *auth.Actor, personID int64, 
 	if err != nil {
 		return 0, "", err
 	}
-	if status != "active" || archived != 0 || (a != nil && !inRange(a, path)) {
+	if status != "active" || archived != 0 || !inRange(a, path) {
 		return 0, key, nil
 	}
 	return tags, "", nil

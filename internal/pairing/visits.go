@@ -71,7 +71,7 @@ type Visit struct {
 // actor's subtree; with VisitLog when they are its helper, or (a liaison)
 // when its target is assigned to them — which is all a liaison sees.
 func mayLogVisit(a *auth.Actor, p *Pairing) bool {
-	if a == nil || mayEdit(a, p) {
+	if mayEdit(a, p) {
 		return true
 	}
 	if !a.Can(auth.VisitLog) {
@@ -133,7 +133,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		photoName = files.CleanName(in.Photo.Filename)
 	}
 	if in.VisitorUserID == 0 && in.VisitorName == "" {
-		in.VisitorUserID = uidOf(a)
+		in.VisitorUserID = a.UserID
 	}
 	// The pairing and the actor's right are checked before anything is
 	// stored.
@@ -151,7 +151,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 			f["date"] = "err.date_after_end"
 		}
 	}
-	if in.VisitorUserID != 0 && in.VisitorUserID != uidOf(a) && in.VisitorUserID != p.HelperUserID {
+	if in.VisitorUserID != 0 && in.VisitorUserID != a.UserID && in.VisitorUserID != p.HelperUserID {
 		if isLiaison(a) {
 			f["visitor_user_id"] = "err.user_unknown"
 		} else if k, err := checkUser(ctx, s.DB, a, in.VisitorUserID, append([]auth.Role{auth.Liaison}, officialRoles...), "err.user_unknown"); err != nil {
@@ -181,7 +181,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		var size, fileID int64
 		if in.Photo != nil {
 			// In the visit's transaction: a refused visit keeps no photo.
-			pf, err := s.Files.PutTx(ctx, tx, PhotoKind, in.Photo.Filename, bytes.NewReader(in.Photo.Data), uidOf(a))
+			pf, err := s.Files.PutTx(ctx, tx, PhotoKind, in.Photo.Filename, bytes.NewReader(in.Photo.Data), a.UserID)
 			if err != nil {
 				return err
 			}
@@ -191,7 +191,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		id, err = tx.InsertID(ctx, `INSERT INTO pairing_visits (pairing_id, date, visitor_user_id, visitor_name, help, value_cents, note,
 			photo_path, photo_file_id, photo_type, photo_name, photo_size, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)`,
 			pairingID, in.Date, nullID(in.VisitorUserID), in.VisitorName, in.Help, in.ValueCents, in.Note, nullID(fileID), ctype, photoName, size,
-			nullID(uidOf(a)), db.FormatTime(s.Now()))
+			nullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
 		}
@@ -305,7 +305,7 @@ func mine(a *auth.Actor) (string, []any) {
 	if isLiaison(a) {
 		return pairingScope(a, "pr")
 	}
-	return "pr.helper_user_id = ?", []any{uidOf(a)}
+	return "pr.helper_user_id = ?", []any{a.UserID}
 }
 
 // MyVisitsDue lists the actor's own active pairings with a visit overdue

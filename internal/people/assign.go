@@ -22,7 +22,7 @@ type Liaison struct {
 
 // Liaisons lists the liaison accounts in the actor's scope.
 func (s *Service) Liaisons(ctx context.Context, a *auth.Actor) ([]Liaison, error) {
-	lo, hi := scopeRange(a)
+	lo, hi := a.Scope().ReachRange()
 	rows, err := s.DB.Query(ctx, `SELECT u.id, u.username, u.display_name, o.name FROM users u JOIN org_units o ON o.id = u.org_id
 		WHERE u.role = 'liaison' AND u.disabled = 0 AND o.path >= ? AND o.path < ? ORDER BY u.display_name, u.username`, lo, hi)
 	if err != nil {
@@ -42,7 +42,7 @@ func (s *Service) Liaisons(ctx context.Context, a *auth.Actor) ([]Liaison, error
 
 // liaisonInScope checks that userID is an active liaison in the actor's scope.
 func (s *Service) liaisonInScope(ctx context.Context, tx *db.Tx, a *auth.Actor, userID int64) error {
-	lo, hi := scopeRange(a)
+	lo, hi := a.Scope().ReachRange()
 	var one int
 	err := tx.QueryRow(ctx, `SELECT 1 FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id = ? AND u.role = 'liaison' AND u.disabled = 0
 		AND o.path >= ? AND o.path < ?`, userID, lo, hi).Scan(&one)

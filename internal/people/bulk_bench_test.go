@@ -13,6 +13,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"shiliu/internal/auth"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,7 +107,7 @@ func benchImportOn(b *testing.B, rows int, xlsx, pg bool) {
 		resetPeakRSS()
 		start := time.Now()
 		b.StartTimer()
-		rep, err := s.ImportRoster(ctx, nil, name, f, st.Size(), ImportOptions{})
+		rep, err := s.ImportRoster(ctx, auth.System("test"), name, f, st.Size(), ImportOptions{})
 		b.StopTimer()
 		total += time.Since(start)
 		peak = max(peak, peakRSS())

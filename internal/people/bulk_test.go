@@ -63,7 +63,7 @@ func newBulkFix(t *testing.T, d *db.DB) *bulkFix {
 		if parent != nil {
 			pid = parent.ID
 		}
-		u, err := f.orgs.Create(ctx, nil, org.Input{Code: code, Name: name, Kind: kind, ParentID: pid})
+		u, err := f.orgs.Create(ctx, auth.System("test"), org.Input{Code: code, Name: name, Kind: kind, ParentID: pid})
 		if err != nil {
 			t.Fatalf("org %s: %v", code, err)
 		}
@@ -120,7 +120,7 @@ func (f *bulkFix) count(t *testing.T, q string, args ...any) int {
 
 func (f *bulkFix) person(t *testing.T, number string) *Person {
 	t.Helper()
-	p, err := f.s.FindByID(f.ctx, nil, number)
+	p, err := f.s.FindByID(f.ctx, auth.System("test"), number)
 	if err != nil {
 		t.Fatalf("find %s: %v", number, err)
 	}
@@ -204,7 +204,7 @@ func TestRosterNormalisations(t *testing.T) {
 			[]string{"5", "老王", "男", "汉", idOld15, "19500101", "", "本地", "新华", "", "", "", "", "社区单位", "", "", "", "", "", "", "", "", ""},
 			[]string{"6", "李四", "", "1", idLi, "", "13912345678", "外来", "新华居民区", "", "", "", "", "", "", "", "", "H1", "户主", "", "", "", ""},
 		)
-		rep := f.importData(t, nil, "/tmp/名册.csv", data, ImportOptions{})
+		rep := f.importData(t, auth.System("test"), "/tmp/名册.csv", data, ImportOptions{})
 		wantSummary(t, rep, 5, 5, 0, 0, 0, 0)
 		if rep.File != "名册.csv" || rep.Format != "csv" || len(rep.Sheets) != 1 {
 			t.Fatalf("report file %q format %q sheets %q", rep.File, rep.Format, rep.Sheets)
@@ -315,7 +315,7 @@ func TestRosterRejections(t *testing.T) {
 		f := newBulkFix(t, d)
 		// Another 新华居民区, in the other subdistrict: the name alone is
 		// ambiguous for the command line.
-		if _, err := f.orgs.Create(f.ctx, nil, org.Input{Code: "B2", Name: "新华居民区", Kind: org.Committee, ParentID: f.sub2.ID}); err != nil {
+		if _, err := f.orgs.Create(f.ctx, auth.System("test"), org.Input{Code: "B2", Name: "新华居民区", Kind: org.Committee, ParentID: f.sub2.ID}); err != nil {
 			t.Fatal(err)
 		}
 		ok := func(name, number, committee string) []string {
@@ -346,7 +346,7 @@ func TestRosterRejections(t *testing.T) {
 			ok("东昌", id("110105", "19600101", "051"), "东昌"), // 19 accepted: C by stripped name
 			ok("新华", id("110105", "19600101", "063"), "b"),  // 20 accepted: B by code, any case
 		)
-		rep := f.importData(t, nil, "rej.csv", data, ImportOptions{})
+		rep := f.importData(t, auth.System("test"), "rej.csv", data, ImportOptions{})
 		wantSummary(t, rep, 19, 3, 0, 0, 16, 0)
 		want := map[string]int{"name_missing": 1, "id_missing": 1, "id_precision_lost": 1, "id_invalid": 3, "ethnicity_unknown": 3,
 			"committee_unknown": 3, "duplicate_in_file": 3, "too_long": 1}
@@ -421,7 +421,7 @@ func TestRosterWarnings(t *testing.T) {
 			row(map[roster.Field]string{roster.FName: "张三", roster.FID: idZhang, roster.FEthnicity: "汉", roster.FBirth: "1972年12月", roster.FWorkplaceKind: "国企",
 				roster.FKind: "其他", roster.FArrival: "2020-13-01", roster.FPermitExpiry: "明年", roster.FCommittee: "A"}),
 		}
-		rep := f.importData(t, nil, "w.csv", csvOf(rows...), ImportOptions{})
+		rep := f.importData(t, auth.System("test"), "w.csv", csvOf(rows...), ImportOptions{})
 		wantSummary(t, rep, 3, 3, 0, 0, 0, 10)
 		var got []string
 		for _, w := range rep.WarningList {
@@ -513,11 +513,11 @@ func TestRosterUpdateAndUnchanged(t *testing.T) {
 				roster.FHousehold: "H1", roster.FRelation: "配偶", roster.FArrival: "2020-03-05"}),
 			row(map[roster.Field]string{roster.FName: "张三", roster.FID: idZhang, roster.FEthnicity: "汉族", roster.FCommittee: "B"}),
 		)
-		rep := f.importData(t, nil, "first.csv", first, ImportOptions{})
+		rep := f.importData(t, auth.System("test"), "first.csv", first, ImportOptions{})
 		wantSummary(t, rep, 3, 3, 0, 0, 0, 0)
 		before := f.snapshot(t)
 		// The same file again changes nothing (but is audited).
-		rep = f.importData(t, nil, "first.csv", first, ImportOptions{})
+		rep = f.importData(t, auth.System("test"), "first.csv", first, ImportOptions{})
 		wantSummary(t, rep, 3, 0, 0, 3, 0, 0)
 		if after := f.snapshot(t); after != before {
 			t.Fatalf("re-import changed the registry:\n%s\n---\n%s", before, after)
@@ -536,7 +536,7 @@ func TestRosterUpdateAndUnchanged(t *testing.T) {
 				roster.FPermitExpiry: "2027-01-31"}),
 			row(map[roster.Field]string{roster.FName: "张三", roster.FID: idZhang, roster.FEthnicity: "汉", roster.FCommittee: "新华居民区", roster.FKind: "户籍"}),
 		)
-		rep = f.importData(t, nil, "second.csv", second, ImportOptions{})
+		rep = f.importData(t, auth.System("test"), "second.csv", second, ImportOptions{})
 		wantSummary(t, rep, 3, 0, 2, 1, 0, 0)
 		ma := f.person(t, idMa)
 		if ma.Name != "马国明" || ma.Tags != Tags(TagVolunteer|TagPartyMember) || ma.CurrentAddress != "浦东南路1号" || ma.Workplace != "清真面馆" ||
@@ -568,7 +568,7 @@ func TestRosterUpdateAndUnchanged(t *testing.T) {
 			t.Fatalf("history %v", kinds)
 		}
 		before = f.snapshot(t)
-		rep = f.importData(t, nil, "second.csv", second, ImportOptions{})
+		rep = f.importData(t, auth.System("test"), "second.csv", second, ImportOptions{})
 		wantSummary(t, rep, 3, 0, 0, 3, 0, 0)
 		if after := f.snapshot(t); after != before {
 			t.Fatalf("re-import of the second file changed the registry")
@@ -585,7 +585,7 @@ func TestRosterHouseholds(t *testing.T) {
 		}
 		n1, n2, n3, n4, n5, n6 := id("310104", "19600101", "011"), id("310104", "19620101", "022"), id("310104", "19900101", "031"),
 			id("310104", "19700101", "041"), id("310104", "19720101", "052"), id("310104", "19750101", "061")
-		rep := f.importData(t, nil, "h.csv", csvOf(header(),
+		rep := f.importData(t, auth.System("test"), "h.csv", csvOf(header(),
 			p("父", n1, "A", "101", "户主"),
 			p("母", n2, "A", "101", "配偶"),
 			p("子", n3, "A", "101", "户主"), // a second head: a warning, not head
@@ -619,7 +619,7 @@ func TestRosterHouseholds(t *testing.T) {
 		// A later roster: the son heads 101 now (the father is no longer
 		// head), 丙 heads 102, 乙 joins 102, and 甲 moves from B's 101 to a
 		// new household 103 in B, leaving B's 101 without a head.
-		rep = f.importData(t, nil, "h2.csv", csvOf(header(),
+		rep = f.importData(t, auth.System("test"), "h2.csv", csvOf(header(),
 			p("子", n3, "A", "101", "户主"),
 			p("丙", n6, "A", "102", "户主"),
 			p("乙", n5, "A", "102", "子"),
@@ -648,7 +648,7 @@ func TestRosterHouseholds(t *testing.T) {
 			t.Fatalf("household change not in history: %+v", evs)
 		}
 		before := f.snapshot(t)
-		rep = f.importData(t, nil, "h2.csv", csvOf(header(),
+		rep = f.importData(t, auth.System("test"), "h2.csv", csvOf(header(),
 			p("子", n3, "A", "101", "户主"),
 			p("丙", n6, "A", "102", "户主"),
 			p("乙", n5, "A", "102", "子"),
@@ -675,7 +675,7 @@ func TestRosterDryRun(t *testing.T) {
 				f.count(t, `SELECT COUNT(*) FROM person_events`), f.count(t, `SELECT COUNT(*) FROM audit_log`))
 		}
 		empty := counts()
-		rep := f.importData(t, nil, "d.csv", data, ImportOptions{DryRun: true})
+		rep := f.importData(t, auth.System("test"), "d.csv", data, ImportOptions{DryRun: true})
 		wantSummary(t, rep, 4, 2, 0, 0, 2, 0)
 		if !rep.DryRun || counts() != empty {
 			t.Fatalf("dry run wrote: %s → %s", empty, counts())
@@ -684,12 +684,12 @@ func TestRosterDryRun(t *testing.T) {
 		if err := rep.WriteErrors(&buf); err != nil || buf.Len() == 0 {
 			t.Fatalf("errors workbook of a dry run: %v", err)
 		}
-		real := f.importData(t, nil, "d.csv", data, ImportOptions{})
+		real := f.importData(t, auth.System("test"), "d.csv", data, ImportOptions{})
 		if real.ImportSummary.String() != rep.ImportSummary.String() {
 			t.Fatalf("dry run %s, real %s", rep.ImportSummary.String(), real.ImportSummary.String())
 		}
 		full := counts()
-		rep = f.importData(t, nil, "d.csv", csvOf(header(),
+		rep = f.importData(t, auth.System("test"), "d.csv", csvOf(header(),
 			row(map[roster.Field]string{roster.FName: "马国明", roster.FID: idMa, roster.FEthnicity: "回族", roster.FCommittee: "B"}),
 			row(map[roster.Field]string{roster.FName: "阿依古丽", roster.FID: idAyi, roster.FEthnicity: "维吾尔族", roster.FCommittee: "A", roster.FHousehold: "1"}),
 			row(map[roster.Field]string{roster.FName: "张三", roster.FID: idZhang, roster.FEthnicity: "汉族", roster.FCommittee: "A", roster.FHousehold: "2", roster.FRelation: "户主"}),
@@ -752,7 +752,7 @@ func xlsxRoster(t *testing.T) []byte {
 func TestRosterXLSX(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		f := newBulkFix(t, d)
-		rep := f.importData(t, nil, "名册.xlsx", xlsxRoster(t), ImportOptions{})
+		rep := f.importData(t, auth.System("test"), "名册.xlsx", xlsxRoster(t), ImportOptions{})
 		wantSummary(t, rep, 6, 3, 0, 0, 3, 0)
 		if rep.Format != "xlsx" || fmt.Sprint(rep.Sheets) != "[一组 二组]" {
 			t.Fatalf("format %s sheets %q", rep.Format, rep.Sheets)
@@ -820,7 +820,7 @@ func TestRosterXLSX(t *testing.T) {
 		x.SetCellStr("一组", "E3", "拉祜族")
 		var fixed bytes.Buffer
 		x.WriteTo(&fixed)
-		rep = f.importData(t, nil, "名册.errors.xlsx", fixed.Bytes(), ImportOptions{})
+		rep = f.importData(t, auth.System("test"), "名册.errors.xlsx", fixed.Bytes(), ImportOptions{})
 		// (马国明's second row, 备注 重复, now updates the note.)
 		wantSummary(t, rep, 3, 2, 1, 0, 0, 0)
 		if li := f.person(t, idLi); li.Name != "=错误" || li.Ethnicity != "24" {
@@ -840,14 +840,14 @@ func TestRosterEncodings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep := f.importData(t, nil, "gbk.csv", []byte(gbk), ImportOptions{})
+		rep := f.importData(t, auth.System("test"), "gbk.csv", []byte(gbk), ImportOptions{})
 		wantSummary(t, rep, 1, 1, 0, 0, 0, 0)
 		if p := f.person(t, idMa); p.Name != "马国明" || p.CurrentAddress != "浦东南路1号（东）" {
 			t.Fatalf("GBK: %+v", p)
 		}
 		// UTF-8 with a BOM, tab-separated (Excel's Unicode text).
 		tsv := "\ufeff姓名\t民族\t公民身份号码\t所属居委\n阿依古丽\t维吾尔族\t" + idAyi + "\tA\n"
-		rep = f.importData(t, nil, "bom.csv", []byte(tsv), ImportOptions{})
+		rep = f.importData(t, auth.System("test"), "bom.csv", []byte(tsv), ImportOptions{})
 		wantSummary(t, rep, 1, 1, 0, 0, 0, 0)
 		if p := f.person(t, idAyi); p.Name != "阿依古丽" {
 			t.Fatalf("BOM: %+v", p)
@@ -860,7 +860,7 @@ func TestRosterFileErrors(t *testing.T) {
 	f := newBulkFix(t, d)
 	try := func(name string, data []byte, lim roster.Limits) string {
 		t.Helper()
-		rep, err := f.s.ImportRoster(f.ctx, nil, name, bytes.NewReader(data), int64(len(data)), ImportOptions{Limits: lim})
+		rep, err := f.s.ImportRoster(f.ctx, auth.System("test"), name, bytes.NewReader(data), int64(len(data)), ImportOptions{Limits: lim})
 		if err == nil {
 			t.Fatalf("%s: imported %s", name, summary(rep))
 		}
@@ -928,7 +928,7 @@ func TestRosterFileErrors(t *testing.T) {
 		}
 	}
 	// A header only: read, nothing to do.
-	rep := f.importData(t, nil, "empty.csv", csvOf(header()), ImportOptions{})
+	rep := f.importData(t, auth.System("test"), "empty.csv", csvOf(header()), ImportOptions{})
 	wantSummary(t, rep, 0, 0, 0, 0, 0, 0)
 }
 
@@ -959,7 +959,7 @@ func (f *bulkFix) state(t *testing.T) string {
 func TestRosterCrashMidway(t *testing.T) {
 	d := dbtest.SQLite(t)
 	f := newBulkFix(t, d)
-	f.importData(t, nil, "first.csv", generated(t, 300, 1), ImportOptions{})
+	f.importData(t, auth.System("test"), "first.csv", generated(t, 300, 1), ImportOptions{})
 	before := f.state(t)
 	data := generated(t, 3000, 2)
 	for _, bulk := range []bool{false, true} {
@@ -977,7 +977,7 @@ func TestRosterCrashMidway(t *testing.T) {
 			}()
 			// A failure after 1500 rows.
 			importFailAfter = 1500
-			_, err := f.s.ImportRoster(f.ctx, nil, "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{})
+			_, err := f.s.ImportRoster(f.ctx, auth.System("test"), "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{})
 			importFailAfter = 0
 			if !errors.Is(err, errInjected) {
 				t.Fatalf("injected failure: %v", err)
@@ -987,7 +987,7 @@ func TestRosterCrashMidway(t *testing.T) {
 			}
 			// A cancellation (Ctrl-C, a closed request) after 1000 rows.
 			ctx, cancel := context.WithCancel(f.ctx)
-			_, err = f.s.ImportRoster(ctx, nil, "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{Progress: func(p ImportProgress) {
+			_, err = f.s.ImportRoster(ctx, auth.System("test"), "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{Progress: func(p ImportProgress) {
 				if p.Rows >= 1000 {
 					cancel()
 				}
@@ -1002,7 +1002,7 @@ func TestRosterCrashMidway(t *testing.T) {
 		})
 	}
 	// And the same file then imports whole.
-	rep := f.importData(t, nil, "big.csv", data, ImportOptions{})
+	rep := f.importData(t, auth.System("test"), "big.csv", data, ImportOptions{})
 	if rep.Imported < 2900 {
 		t.Fatalf("import after failures: %s", summary(rep))
 	}
@@ -1011,12 +1011,12 @@ func TestRosterCrashMidway(t *testing.T) {
 func TestRosterPostgresCrash(t *testing.T) {
 	d := dbtest.Postgres(t)
 	f := newBulkFix(t, d)
-	f.importData(t, nil, "first.csv", generated(t, 100, 1), ImportOptions{})
+	f.importData(t, auth.System("test"), "first.csv", generated(t, 100, 1), ImportOptions{})
 	before := f.snapshot(t)
 	audits := f.count(t, `SELECT COUNT(*) FROM audit_log`)
 	data := generated(t, 2000, 2)
 	importFailAfter = 1000
-	_, err := f.s.ImportRoster(f.ctx, nil, "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{})
+	_, err := f.s.ImportRoster(f.ctx, auth.System("test"), "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{})
 	importFailAfter = 0
 	if !errors.Is(err, errInjected) || f.snapshot(t) != before || f.count(t, `SELECT COUNT(*) FROM audit_log`) != audits {
 		t.Fatalf("failed import on PostgreSQL: %v, changed %v", err, f.snapshot(t) != before)
@@ -1060,8 +1060,8 @@ func TestRosterBulkMatchesDirect(t *testing.T) {
 			return b.String()
 		}
 		before := schema()
-		r1 := f.importData(t, nil, "g.csv", data, ImportOptions{})
-		r2 := f.importData(t, nil, "g.csv", update, ImportOptions{})
+		r1 := f.importData(t, auth.System("test"), "g.csv", data, ImportOptions{})
+		r2 := f.importData(t, auth.System("test"), "g.csv", update, ImportOptions{})
 		var b strings.Builder
 		// The last column: the person is found in the search index by the
 		// first character of their name (marked as first) and by their
@@ -1117,7 +1117,7 @@ func TestRosterBulkMatchesDirect(t *testing.T) {
 func TestRosterExport(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		f := newBulkFix(t, d)
-		f.importData(t, nil, "in.csv", csvOf(header(),
+		f.importData(t, auth.System("test"), "in.csv", csvOf(header(),
 			row(map[roster.Field]string{roster.FName: "马国明", roster.FID: idMa, roster.FEthnicity: "回族", roster.FCommittee: "A", roster.FBuildingGroup: "1号楼组",
 				roster.FPhone: "13812345678", roster.FCurrentAddr: "=HYPERLINK(\"http://x\")", roster.FWorkplace: "+86 公司", roster.FWorkplaceKind: "两新组织",
 				roster.FEducation: "-", roster.FPolitical: "@群众", roster.FTags: "志愿者、党员", roster.FHousehold: "H1", roster.FRelation: "户主",
@@ -1211,7 +1211,7 @@ func TestRosterExport(t *testing.T) {
 
 		// Full values: export → import changes nothing.
 		var full bytes.Buffer
-		nf, err := f.s.ExportRoster(f.ctx, nil, Filter{}, true, &full)
+		nf, err := f.s.ExportRoster(f.ctx, auth.System("test"), Filter{}, true, &full)
 		if err != nil || nf != 4 {
 			t.Fatalf("full export of the command line: %d %v", nf, err)
 		}
@@ -1231,7 +1231,7 @@ func TestRosterExport(t *testing.T) {
 		if detail != `{"full":true,"rows":4}` {
 			t.Fatalf("export audit %s", detail)
 		}
-		rep = f.importData(t, nil, "full.xlsx", full.Bytes(), ImportOptions{})
+		rep = f.importData(t, auth.System("test"), "full.xlsx", full.Bytes(), ImportOptions{})
 		wantSummary(t, rep, 4, 0, 0, 4, 0, 0)
 		if f.snapshot(t) != before {
 			t.Fatal("full round trip changed the registry")
@@ -1262,13 +1262,13 @@ func TestRosterBulkHeads(t *testing.T) {
 			roster.FHousehold: code, roster.FRelation: rel})
 	}
 	n1, n2, n3 := id("310104", "19500101", "011"), id("310104", "19520101", "022"), id("310104", "19800101", "031")
-	f.importData(t, nil, "a.csv", csvOf(header(), p("父", n1, "H1", "户主"), p("母", n2, "H1", "配偶")), ImportOptions{})
+	f.importData(t, auth.System("test"), "a.csv", csvOf(header(), p("父", n1, "H1", "户主"), p("母", n2, "H1", "配偶")), ImportOptions{})
 	defer func(n int) { bulkMinRows, onBulk = n, nil }(bulkMinRows)
 	bulkMinRows = 1
 	staged := false
 	onBulk = func() { staged = true }
 	indexes := f.count(t, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'`)
-	rep := f.importData(t, nil, "b.csv", csvOf(header(),
+	rep := f.importData(t, auth.System("test"), "b.csv", csvOf(header(),
 		p("子", n3, "H1", "户主"),
 		p("甲", id("310104", "19700101", "041"), "H9", "户主"),
 		p("乙", id("310104", "19720101", "052"), "H9", "配偶"),

@@ -14,19 +14,6 @@ import (
 	"shiliu/internal/errs"
 )
 
-// householdScope limits households (alias h) to the actor's scope.
-func householdScope(a *auth.Actor, h string) (string, []any) {
-	lo, hi := scopeRange(a)
-	cond := h + ".org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
-	args := []any{lo, hi}
-	if uid := a.Scope().LiaisonUserID; uid != 0 {
-		cond += " AND (" + h + ".id IN (SELECT household_id FROM liaison_assignments WHERE user_id = ? AND household_id IS NOT NULL) OR " +
-			h + ".id IN (SELECT p.household_id FROM persons p JOIN liaison_assignments la ON la.person_id = p.id WHERE la.user_id = ?))"
-		args = append(args, uid, uid)
-	}
-	return cond, args
-}
-
 const householdCols = `h.id, h.org_id, o.name, o.path, COALESCE(h.building_group_id, 0), COALESCE(bg.name, ''), h.code, h.address,
 	COALESCE(h.head_person_id, 0), COALESCE(hp.name, ''), h.note, h.archived, h.version, h.updated_at`
 
@@ -56,7 +43,7 @@ func (s *Service) household(ctx context.Context, q db.Querier, a *auth.Actor, id
 	if err != nil {
 		return nil, err
 	}
-	cond, args := householdScope(a, "h")
+	cond, args := a.Scope().Households("h")
 	if err := s.checkScope(ctx, q, "households h", "h", cond, args, id); err != nil {
 		return nil, err
 	}

@@ -19,8 +19,8 @@ type DuplicatePair struct {
 
 // Duplicates lists suspected duplicates in scope (both records in scope).
 func (s *Service) Duplicates(ctx context.Context, a *auth.Actor, limit int) ([]DuplicatePair, error) {
-	ca, argsA := scope(a, "x")
-	cb, argsB := scope(a, "y")
+	ca, argsA := a.Scope().Persons("x")
+	cb, argsB := a.Scope().Persons("y")
 	if limit <= 0 {
 		limit = 200
 	}
@@ -155,7 +155,7 @@ const (
 )
 
 func (s *Service) qualityWhere(a *auth.Actor, l QualityList) (string, []any) {
-	cond, args := scope(a, "p")
+	cond, args := a.Scope().Persons("p")
 	today := s.Today()
 	in30 := s.Now().In(cst).AddDate(0, 0, 30).Format(time.DateOnly)
 	w := " WHERE p.status = 'active' AND p.archived = 0 AND " + cond

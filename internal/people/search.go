@@ -106,7 +106,7 @@ func (s *Service) whereIn(a *auth.Actor, f Filter, all bool) (string, []any, Que
 	case f.OrgID != 0 && !liaison:
 		// The filter's unit, intersected with the scope: its subtree, or for
 		// a building group its committee. One list of committees to seek.
-		lo, hi := scopeRange(a)
+		lo, hi := a.Scope().ReachRange()
 		add(`p.org_id IN (SELECT c.id FROM org_units u, org_units c WHERE u.id = ? AND c.path >= ? AND c.path < ?
 			AND ((c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0') OR (u.kind = 'building_group' AND c.id = u.parent_id)))`,
 			f.OrgID, lo, hi)
@@ -117,10 +117,10 @@ func (s *Service) whereIn(a *auth.Actor, f Filter, all bool) (string, []any, Que
 		// A search that its own index narrows to a few persons checks each
 		// one's unit, rather than listing every unit of the scope first (a
 		// city's district holds some 15,000 with its building groups).
-		lo, hi := scopeRange(a)
+		lo, hi := a.Scope().ReachRange()
 		add(`EXISTS (SELECT 1 FROM org_units so WHERE so.id = p.org_id AND so.path >= ? AND so.path < ?)`, lo, hi)
 	default:
-		cond, sargs := scope(a, "p")
+		cond, sargs := a.Scope().Persons("p")
 		add(cond, sargs...)
 		if f.OrgID != 0 {
 			add(`(p.org_id IN (SELECT c.id FROM org_units c, org_units u WHERE u.id = ? AND c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0')
@@ -421,7 +421,7 @@ type HouseholdFilter struct {
 // Households lists households in scope with their size and the
 // ethnicities of their active members, and the total.
 func (s *Service) Households(ctx context.Context, a *auth.Actor, f HouseholdFilter) ([]*Household, int, error) {
-	cond, args := householdScope(a, "h")
+	cond, args := a.Scope().Households("h")
 	where := " WHERE h.archived = 0 AND " + cond
 	if q := strings.TrimSpace(f.Q); q != "" {
 		where += " AND (h.code LIKE ? OR h.address LIKE ? OR h.id IN (SELECT household_id FROM persons WHERE name LIKE ? AND household_id IS NOT NULL))"

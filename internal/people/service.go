@@ -42,40 +42,6 @@ var cst = time.FixedZone("CST", 8*3600)
 // Today is the current date in China, YYYY-MM-DD.
 func (s *Service) Today() string { return s.Now().In(cst).Format(db.DateLayout) }
 
-// scope returns the SQL condition (on alias p, a persons row) that limits
-// rows to the actor's scope, and its arguments. Liaisons see only the
-// persons assigned to them and the members of households assigned to them.
-func scope(a *auth.Actor, p string) (string, []any) {
-	lo, hi := scopeRange(a)
-	cond := p + ".org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
-	args := []any{lo, hi}
-	if uid := a.Scope().LiaisonUserID; uid != 0 {
-		cond += " AND (" + p + ".id IN (SELECT person_id FROM liaison_assignments WHERE user_id = ? AND person_id IS NOT NULL) OR " +
-			p + ".household_id IN (SELECT household_id FROM liaison_assignments WHERE user_id = ? AND household_id IS NOT NULL))"
-		args = append(args, uid, uid)
-	}
-	return cond, args
-}
-
-// scopeRange returns the range of org paths whose records the actor may
-// see (before a liaison's narrowing to assignments). A liaison belongs to a
-// liaison group, which stands beside the committees it serves, under a
-// subdistrict or a committee: the persons assigned to them live under the
-// group's parent. An actor without a unit sees nothing: the empty range is
-// written so that PostgreSQL accepts it ("\x00" is no valid text there).
-func scopeRange(a *auth.Actor) (lo, hi string) {
-	sc := a.Scope()
-	if sc.Path == "" {
-		return "", ""
-	}
-	if sc.LiaisonUserID != 0 {
-		if i := strings.LastIndexByte(strings.TrimSuffix(sc.Path, "/"), '/'); i > 0 {
-			sc.Path = sc.Path[:i+1]
-		}
-	}
-	return sc.PathRange()
-}
-
 const personCols = `p.id, p.org_id, o.name, o.path, COALESCE(p.building_group_id, 0), COALESCE(bg.name, ''), COALESCE(p.household_id, 0), COALESCE(h.code, ''),
 	p.relation, p.name, p.id_masked, p.phone_masked, p.phone_index, p.ethnicity, p.sex, p.birth_date, p.birth_region, p.kind, p.current_address,
 	p.registered_address, p.workplace, p.workplace_kind, p.education, p.political_status, p.tags, p.note, p.status, p.status_date,
@@ -111,10 +77,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 	if err != nil {
 		return nil, fmt.Errorf("get person %d: %w", id, err)
 	}
-	if a == nil {
-		return p, nil
-	}
-	cond, args := scope(a, "p")
+	cond, args := a.Scope().Persons("p")
 	if err := s.checkScope(ctx, q, "persons p", "p", cond, args, id); err != nil {
 		return nil, err
 	}
@@ -255,7 +218,7 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in Inp
 func (s *Service) checkPlace(ctx context.Context, tx *db.Tx, a *auth.Actor, orgID, bgID int64, f map[string]string) error {
 	var kind, path string
 	err := tx.QueryRow(ctx, `SELECT kind, path FROM org_units WHERE id = ? AND archived = 0`, orgID).Scan(&kind, &path)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (kind != "committee" || (a != nil && !a.Scope().Contains(path)))) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (kind != "committee" || !a.Scope().Contains(path))) {
 		f["org_id"] = "err.committee_unknown"
 		return nil
 	}
@@ -466,7 +429,7 @@ func (s *Service) Reveal(ctx context.Context, a *auth.Actor, id int64, field, re
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return "", err
 	}
-	if a != nil && !a.Can(auth.PersonReveal) {
+	if !a.Can(auth.PersonReveal) {
 		// A liaison sees the persons assigned to them, masked only.
 		return "", errs.E(errs.Forbidden, "err.forbidden")
 	}

@@ -47,7 +47,7 @@ func (s *Service) seesAll(ctx context.Context, a *auth.Actor) (bool, error) {
 	if a.Scope().LiaisonUserID != 0 {
 		return false, nil
 	}
-	lo, hi := scopeRange(a)
+	lo, hi := a.Scope().ReachRange()
 	if lo == "" && hi == "" {
 		return false, nil
 	}

@@ -104,7 +104,7 @@ func TestSearchWholeRegistry(t *testing.T) {
 
 func testSearchWholeRegistry(t *testing.T, d *db.DB) {
 	f := newBulkFix(t, d)
-	f.importData(t, nil, "g.csv", generated(t, 3000, 11), ImportOptions{})
+	f.importData(t, auth.System("test"), "g.csv", generated(t, 3000, 11), ImportOptions{})
 	for _, q := range []string{
 		`UPDATE persons SET status = 'moved_out' WHERE id % 17 = 0`,
 		`UPDATE persons SET archived = 1 WHERE id % 23 = 0`,
@@ -205,7 +205,7 @@ func idsOf(list []*Person) []int64 {
 func TestSearchBody(t *testing.T) {
 	d := dbtest.SQLite(t)
 	f := newBulkFix(t, d)
-	f.importData(t, nil, "g.csv", generated(t, 300, 5), ImportOptions{})
+	f.importData(t, auth.System("test"), "g.csv", generated(t, 300, 5), ImportOptions{})
 	if _, err := d.Exec(f.ctx, `UPDATE persons SET tags = 255, name = 'Ali·阿布' WHERE id = 7`); err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 
 func (e *env) unit(in org.Input) *org.Unit {
 	e.t.Helper()
-	u, err := e.Org.Create(context.Background(), nil, in)
+	u, err := e.Org.Create(context.Background(), auth.System("test"), in)
 	if err != nil {
 		e.t.Fatalf("create unit %s: %v", in.Code, err)
 	}
@@ -154,7 +154,7 @@ func (e *env) unit(in org.Input) *org.Unit {
 // password change).
 func (e *env) user(username string, role auth.Role, u *org.Unit) *auth.User {
 	e.t.Helper()
-	usr, err := e.Auth.Create(context.Background(), nil, auth.NewUser{Username: username, DisplayName: "测试" + username, Role: role, OrgID: u.ID, Password: password})
+	usr, err := e.Auth.Create(context.Background(), auth.System("test"), auth.NewUser{Username: username, DisplayName: "测试" + username, Role: role, OrgID: u.ID, Password: password})
 	if err != nil {
 		e.t.Fatalf("create user %s: %v", username, err)
 	}
@@ -237,7 +237,7 @@ func (e *env) household(code string, c, bg *org.Unit, members ...*people.Person)
 func (e *env) pairingFor(p *people.Person, helper string) (*pairing.Pairing, *pairing.Visit) {
 	e.t.Helper()
 	ctx := context.Background()
-	pr, err := e.Pairing.Create(ctx, nil, pairing.Input{HelperKind: pairing.HelperPartner, HelperName: helper, TargetPersonID: p.ID, CadenceDays: 30})
+	pr, err := e.Pairing.Create(ctx, auth.System("test"), pairing.Input{HelperKind: pairing.HelperPartner, HelperName: helper, TargetPersonID: p.ID, CadenceDays: 30})
 	if err != nil {
 		e.t.Fatalf("create pairing: %v", err)
 	}
@@ -246,7 +246,7 @@ func (e *env) pairingFor(p *people.Person, helper string) (*pairing.Pairing, *pa
 	if err := pngEncode(&png, img); err != nil {
 		e.t.Fatal(err)
 	}
-	v, err := e.Pairing.LogVisit(ctx, nil, pr.ID, pairing.VisitInput{Help: "送米油", VisitorName: "测试", Photo: &pairing.Photo{Data: png.Bytes(), Filename: "visit.png"}})
+	v, err := e.Pairing.LogVisit(ctx, auth.System("test"), pr.ID, pairing.VisitInput{Help: "送米油", VisitorName: "测试", Photo: &pairing.Photo{Data: png.Bytes(), Filename: "visit.png"}})
 	if err != nil {
 		e.t.Fatalf("log visit: %v", err)
 	}
@@ -256,7 +256,7 @@ func (e *env) pairingFor(p *people.Person, helper string) (*pairing.Pairing, *pa
 // slotAt creates a hotline duty slot at unit u.
 func (e *env) slotAt(u *org.Unit, name string) *pairing.Slot {
 	e.t.Helper()
-	sl, err := e.Pairing.SetSlot(context.Background(), nil, pairing.SlotInput{OrgID: u.ID, Service: pairing.Hotline, Weekday: 2, StartTime: "09:00", EndTime: "11:30", Name: name})
+	sl, err := e.Pairing.SetSlot(context.Background(), auth.System("test"), pairing.SlotInput{OrgID: u.ID, Service: pairing.Hotline, Weekday: 2, StartTime: "09:00", EndTime: "11:30", Name: name})
 	if err != nil {
 		e.t.Fatalf("create slot: %v", err)
 	}
@@ -268,11 +268,11 @@ func (e *env) slotAt(u *org.Unit, name string) *pairing.Slot {
 func (e *env) caseFor(p *people.Person, summary string) (*cases.Case, *cases.Attachment) {
 	e.t.Helper()
 	ctx := context.Background()
-	c, err := e.Cases.Intake(ctx, nil, cases.IntakeInput{Channel: cases.Hotline, Kind: cases.Consultation, Urgency: cases.Normal, PersonID: p.ID, Summary: summary})
+	c, err := e.Cases.Intake(ctx, auth.System("test"), cases.IntakeInput{Channel: cases.Hotline, Kind: cases.Consultation, Urgency: cases.Normal, PersonID: p.ID, Summary: summary})
 	if err != nil {
 		e.t.Fatalf("intake: %v", err)
 	}
-	at, err := e.Cases.Attach(ctx, nil, c.ID, "证明.pdf", strings.NewReader("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"))
+	at, err := e.Cases.Attach(ctx, auth.System("test"), c.ID, "证明.pdf", strings.NewReader("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"))
 	if err != nil {
 		e.t.Fatalf("attach: %v", err)
 	}
@@ -282,7 +282,7 @@ func (e *env) caseFor(p *people.Person, summary string) (*cases.Case, *cases.Att
 // caseNow reads a case as it is now.
 func (e *env) caseNow(id int64) *cases.Case {
 	e.t.Helper()
-	c, err := e.Cases.Get(context.Background(), nil, id)
+	c, err := e.Cases.Get(context.Background(), auth.System("test"), id)
 	if err != nil {
 		e.t.Fatalf("get case %d: %v", id, err)
 	}
@@ -292,7 +292,7 @@ func (e *env) caseNow(id int64) *cases.Case {
 // pairingNow reads a pairing as it is now.
 func (e *env) pairingNow(id int64) *pairing.Pairing {
 	e.t.Helper()
-	p, err := e.Pairing.Get(context.Background(), nil, id)
+	p, err := e.Pairing.Get(context.Background(), auth.System("test"), id)
 	if err != nil {
 		e.t.Fatalf("get pairing %d: %v", id, err)
 	}

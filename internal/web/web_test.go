@@ -36,7 +36,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 		e := newEnv(t, d)
 		e.user("amina", auth.CommitteeStaff, e.A)
 		off := e.user("disabled-user", auth.CommitteeStaff, e.A)
-		if err := e.Auth.SetDisabled(context.Background(), nil, off.ID, true); err != nil {
+		if err := e.Auth.SetDisabled(context.Background(), auth.System("test"), off.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		type answer struct {
@@ -617,7 +617,7 @@ func TestPersonalAccessToken(t *testing.T) {
 		}
 		// A disabled account's tokens stop too.
 		_, live := e.token(u, "no-expiry")
-		if err := e.Auth.SetDisabled(context.Background(), nil, u.ID, true); err != nil {
+		if err := e.Auth.SetDisabled(context.Background(), auth.System("test"), u.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		if r := e.withToken(live).get("/api/v1/me"); r.Code != http.StatusUnauthorized {

@@ -73,7 +73,7 @@ func query(ctx context.Context, d *db.DB, q string, args ...any) ([]Entry, error
 // mayConfigure refuses actors whose role does not hold auth.CaseConfig. A
 // nil actor is the command line, run by the machine's operator.
 func mayConfigure(a *auth.Actor) error {
-	if a != nil && !a.Can(auth.CaseConfig) {
+	if !a.Can(auth.CaseConfig) {
 		return errs.E(errs.Forbidden, "err.forbidden")
 	}
 	return nil

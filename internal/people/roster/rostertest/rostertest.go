@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"shiliu/internal/auth"
 	"sort"
 	"strconv"
 	"time"
@@ -65,21 +66,21 @@ func DefaultTree(n, groups int) Tree {
 
 // Create creates the tree's units (as the command line would).
 func (t Tree) Create(ctx context.Context, s *org.Service) error {
-	d, err := s.Create(ctx, nil, org.Input{Code: t.DistrictCode, Name: t.DistrictName, Kind: org.District})
+	d, err := s.Create(ctx, auth.System("test"), org.Input{Code: t.DistrictCode, Name: t.DistrictName, Kind: org.District})
 	if err != nil {
 		return err
 	}
-	sub, err := s.Create(ctx, nil, org.Input{Code: t.SubdistrictCode, Name: t.SubdistrictName, Kind: org.Subdistrict, ParentID: d.ID})
+	sub, err := s.Create(ctx, auth.System("test"), org.Input{Code: t.SubdistrictCode, Name: t.SubdistrictName, Kind: org.Subdistrict, ParentID: d.ID})
 	if err != nil {
 		return err
 	}
 	for _, c := range t.Committees {
-		cu, err := s.Create(ctx, nil, org.Input{Code: c.Code, Name: c.Name, Kind: org.Committee, ParentID: sub.ID})
+		cu, err := s.Create(ctx, auth.System("test"), org.Input{Code: c.Code, Name: c.Name, Kind: org.Committee, ParentID: sub.ID})
 		if err != nil {
 			return err
 		}
 		for _, g := range c.Groups {
-			if _, err := s.Create(ctx, nil, org.Input{Code: g.Code, Name: g.Name, Kind: org.BuildingGroup, ParentID: cu.ID}); err != nil {
+			if _, err := s.Create(ctx, auth.System("test"), org.Input{Code: g.Code, Name: g.Name, Kind: org.BuildingGroup, ParentID: cu.ID}); err != nil {
 				return err
 			}
 		}
