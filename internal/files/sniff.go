@@ -1,6 +1,7 @@
 package files
 
 import (
+	"cmp"
 	"mime"
 	"net/http"
 	"path"
@@ -48,21 +49,15 @@ type Keys struct {
 }
 
 func (k Kind) key(which string) string {
-	var v string
 	switch which {
 	case "empty":
-		v = k.Keys.Empty
+		return cmp.Or(k.Keys.Empty, "err.file_empty")
 	case "type":
-		v = k.Keys.Type
+		return cmp.Or(k.Keys.Type, "err.file_type")
 	case "mismatch":
-		v = k.Keys.Mismatch
-	case "too_large":
-		v = k.Keys.TooLarge
+		return cmp.Or(k.Keys.Mismatch, "err.file_mismatch")
 	}
-	if v == "" {
-		v = "err.file_" + which
-	}
-	return v
+	return cmp.Or(k.Keys.TooLarge, "err.file_too_large")
 }
 
 // refuse is the Invalid error of a refused file, naming the kind's field.
