@@ -87,18 +87,22 @@ const (
 	PairingView Permission = "pairing.view"
 	PairingEdit Permission = "pairing.edit"
 	VisitLog    Permission = "pairing.visit"
+
+	// FigureView: counts and figures of the registry and the cases in
+	// scope, never names (leaders see figures, not names).
+	FigureView Permission = "figure.view"
 )
 
 // rolePermissions is the permission table. Keep it readable: one line a role.
 var rolePermissions = map[Role][]Permission{
 	StreetAdmin: {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
-		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, CaseConfig, EmergencyView, PairingView, PairingEdit, VisitLog},
+		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, CaseConfig, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView},
 	StreetStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
-		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, EmergencyView, PairingView, PairingEdit, VisitLog},
+		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView},
 	CommitteeStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
-		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, PairingView, PairingEdit, VisitLog},
+		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, PairingView, PairingEdit, VisitLog, FigureView},
 	Liaison:    {Self, PersonView, CaseRead, CaseView, CaseIntake, PairingView, VisitLog},
-	Leader:     {Self, OrgView, CaseRead, EmergencyView},
+	Leader:     {Self, OrgView, CaseRead, EmergencyView, FigureView},
 	SysAdmin:   {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage},
 	SecAdmin:   {Self, UserView, UserSecurity},
 	AuditAdmin: {Self, AuditView},

@@ -84,6 +84,13 @@ func (s *Service) userByID(ctx context.Context, id int64) (*User, error) {
 
 // Get returns user id if it is inside the actor's scope.
 func (s *Service) Get(ctx context.Context, a *Actor, id int64) (*User, error) {
+	need := UserView
+	if a != nil && !a.IsSystem() && id == a.UserID {
+		need = Self // one's own account
+	}
+	if err := a.Require(need); err != nil {
+		return nil, err
+	}
 	u, err := s.userByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -107,6 +114,9 @@ type UserFilter struct {
 
 // List returns the users in the actor's scope and the total.
 func (s *Service) List(ctx context.Context, a *Actor, f UserFilter) ([]*User, int, error) {
+	if err := a.Require(UserView); err != nil {
+		return nil, 0, err
+	}
 	lo, hi := a.Scope().PathRange()
 	where := ` FROM users u JOIN org_units o ON o.id = u.org_id WHERE o.path >= ? AND o.path < ?`
 	args := []any{lo, hi}
@@ -180,6 +190,9 @@ func validUsername(s string) bool {
 // operator of the machine is trusted); otherwise the org unit must be in a's
 // scope and the role one a may assign.
 func (s *Service) Create(ctx context.Context, a *Actor, in NewUser) (*User, error) {
+	if err := a.Require(UserManage); err != nil {
+		return nil, err
+	}
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
 	fields := map[string]string{}
@@ -244,6 +257,9 @@ type UserUpdate struct {
 // Update changes an account's name, role or org unit. Changing the role or
 // unit ends the user's sessions, so the new scope applies at once.
 func (s *Service) Update(ctx context.Context, a *Actor, id int64, in UserUpdate) error {
+	if err := a.Require(UserManage); err != nil {
+		return err
+	}
 	u, err := s.Get(ctx, a, id)
 	if err != nil {
 		return err
@@ -292,6 +308,9 @@ func (s *Service) Update(ctx context.Context, a *Actor, id int64, in UserUpdate)
 // and revokes nothing else: tokens stop working because the user is
 // disabled.
 func (s *Service) SetDisabled(ctx context.Context, a *Actor, id int64, disabled bool) error {
+	if err := a.Require(UserManage); err != nil {
+		return err
+	}
 	u, err := s.Get(ctx, a, id)
 	if err != nil {
 		return err
@@ -327,7 +346,14 @@ func (s *Service) SetPassword(ctx context.Context, a *Actor, id int64, oldPw, ne
 		return err
 	}
 	self := a != nil && !a.IsSystem() && a.UserID == id
-	if !self {
+	if self {
+		if err := a.Require(Self); err != nil {
+			return err
+		}
+	} else {
+		if err := a.Require(UserManage); err != nil {
+			return err
+		}
 		if _, err := s.Get(ctx, a, id); err != nil {
 			return err
 		}
@@ -363,6 +389,9 @@ func (s *Service) SetPassword(ctx context.Context, a *Actor, id int64, oldPw, ne
 
 // SetLang stores the user's interface language.
 func (s *Service) SetLang(ctx context.Context, a *Actor, lang string) error {
+	if err := a.Require(Self); err != nil {
+		return err
+	}
 	_, err := s.DB.Exec(ctx, `UPDATE users SET lang = ? WHERE id = ?`, lang, a.UserID)
 	return err
 }
@@ -481,6 +510,9 @@ func (s *Service) recordFailure(ctx context.Context, key string, who audit.Who, 
 
 // Unlock clears a lockout for username.
 func (s *Service) Unlock(ctx context.Context, a *Actor, username string) error {
+	if err := a.Require(UserSecurity); err != nil {
+		return err
+	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM login_throttle WHERE key = ?`, throttleKey(username)); err != nil {
 			return err
@@ -526,6 +558,9 @@ func (s *Service) Session(ctx context.Context, token string) (*User, error) {
 
 // Logout ends the session.
 func (s *Service) Logout(ctx context.Context, a *Actor, token string) error {
+	if err := a.Require(Self); err != nil {
+		return err
+	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
 			return err

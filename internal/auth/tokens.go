@@ -34,6 +34,9 @@ func (t Token) Active(now time.Time) bool {
 // CreateToken makes a token for the actor, valid for days (0: no expiry),
 // and returns the secret, shown once.
 func (s *Service) CreateToken(ctx context.Context, a *Actor, name string, days int) (string, error) {
+	if err := a.Require(Self); err != nil {
+		return "", err
+	}
 	name = strings.TrimSpace(name)
 	if name == "" || utf8Len(name) > 64 {
 		return "", errs.InvalidFields(map[string]string{"name": "err.token_name"})
@@ -60,6 +63,9 @@ func (s *Service) CreateToken(ctx context.Context, a *Actor, name string, days i
 
 // Tokens lists the actor's tokens.
 func (s *Service) Tokens(ctx context.Context, a *Actor) ([]Token, error) {
+	if err := a.Require(Self); err != nil {
+		return nil, err
+	}
 	rows, err := s.DB.Query(ctx, `SELECT id, name, prefix, created_at, last_used_at, expires_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC`, a.UserID)
 	if err != nil {
 		return nil, err
@@ -78,6 +84,9 @@ func (s *Service) Tokens(ctx context.Context, a *Actor) ([]Token, error) {
 
 // RevokeToken revokes one of the actor's tokens.
 func (s *Service) RevokeToken(ctx context.Context, a *Actor, id int64) error {
+	if err := a.Require(Self); err != nil {
+		return err
+	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at = ''`, db.FormatTime(s.Now()), id, a.UserID)
 		if err != nil {

@@ -31,8 +31,8 @@ var AttachmentKind = files.Kind{Name: "case attachment", Field: "file", MaxBytes
 // than 10 MB ("err.attachment_too_large"), is refused and nothing is kept.
 // The name is only what the user called the file.
 func (s *Service) Attach(ctx context.Context, a *auth.Actor, caseID int64, name string, r io.Reader) (*Attachment, error) {
-	if !a.Can(auth.CaseHandle) && !a.Can(auth.CaseIntake) {
-		return nil, errs.E(errs.Forbidden, "err.forbidden")
+	if err := a.RequireAny(auth.CaseHandle, auth.CaseIntake); err != nil {
+		return nil, err
 	}
 	c, err := s.Get(ctx, a, caseID)
 	if err != nil {
@@ -94,6 +94,9 @@ func scanAttachment(sc interface{ Scan(...any) error }) (*Attachment, error) {
 
 // Attachments lists a case's files, oldest first.
 func (s *Service) Attachments(ctx context.Context, a *auth.Actor, caseID int64) ([]*Attachment, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, a, caseID); err != nil {
 		return nil, err
 	}
@@ -119,6 +122,9 @@ func (s *Service) Attachments(ctx context.Context, a *auth.Actor, caseID int64) 
 // The case's scope is checked here: the store does not know who may see
 // what.
 func (s *Service) OpenAttachment(ctx context.Context, a *auth.Actor, caseID, id int64) (*Attachment, *files.Reader, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, nil, err
+	}
 	if _, err := s.Get(ctx, a, caseID); err != nil {
 		return nil, nil, err
 	}
@@ -143,6 +149,9 @@ func (s *Service) OpenAttachment(ctx context.Context, a *auth.Actor, caseID, id 
 // AttachmentFile opens an attachment by its own id, checking that its case
 // is in the actor's scope (a file outside it is not found).
 func (s *Service) AttachmentFile(ctx context.Context, a *auth.Actor, id int64) (*Attachment, *files.Reader, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, nil, err
+	}
 	var caseID int64
 	if err := s.DB.QueryRow(ctx, `SELECT case_id FROM case_attachments WHERE id = ?`, id).Scan(&caseID); err != nil {
 		return nil, nil, errs.ErrNotFound

@@ -73,6 +73,9 @@ func sanitise(s string) string {
 // export in the audit log, and returns the number of cases. Paging in f is
 // ignored: every match is written.
 func (s *Service) Export(ctx context.Context, a *auth.Actor, f Filter, w io.Writer) (int, error) {
+	if err := a.Require(auth.CaseView); err != nil {
+		return 0, err
+	}
 	if !a.Can(auth.CaseView) {
 		return 0, errs.E(errs.Forbidden, "err.forbidden")
 	}

@@ -114,6 +114,9 @@ var orders = map[string]string{
 
 // List returns the cases matching f in the actor's scope and their total.
 func (s *Service) List(ctx context.Context, a *auth.Actor, f Filter) ([]*Case, int, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, 0, err
+	}
 	where, args := s.where(a, f)
 	var total int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c`+where, args...).Scan(&total); err != nil {
@@ -156,6 +159,9 @@ func (s *Service) page(ctx context.Context, a *auth.Actor, where string, args []
 // Overdue lists the open cases in scope past their response or resolve
 // deadline, the most overdue first (at most 500).
 func (s *Service) Overdue(ctx context.Context, a *auth.Actor) ([]*Case, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, err
+	}
 	where, args := s.where(a, Filter{Overdue: true})
 	return s.page(ctx, a, where, args, "due", 500, 0)
 }
@@ -163,6 +169,9 @@ func (s *Service) Overdue(ctx context.Context, a *auth.Actor) ([]*Case, error) {
 // OverdueCount is the number of overdue cases in scope, for the badge in
 // the navigation.
 func (s *Service) OverdueCount(ctx context.Context, a *auth.Actor) (int, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return 0, err
+	}
 	where, args := s.where(a, Filter{Overdue: true})
 	var n int
 	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM cases c`+where, args...).Scan(&n)
@@ -173,6 +182,9 @@ func (s *Service) OverdueCount(ctx context.Context, a *auth.Actor) (int, error) 
 // deadline falls within the given time from now, soonest first (at most
 // 500).
 func (s *Service) DueSoon(ctx context.Context, a *auth.Actor, within time.Duration) ([]*Case, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, err
+	}
 	where, args := s.where(a, Filter{Status: StatusOpen})
 	now := s.Now()
 	n, until := formatTime(now), formatTime(now.Add(within))
@@ -197,6 +209,9 @@ type Work struct {
 
 // MyWork returns the actor's work list.
 func (s *Service) MyWork(ctx context.Context, a *auth.Actor) (*Work, error) {
+	if err := a.Require(auth.Self); err != nil {
+		return nil, err
+	}
 	w := &Work{}
 	if a.IsSystem() {
 		return w, nil

@@ -226,6 +226,9 @@ func (s *Service) notifyEmergency(ctx context.Context, tx *db.Tx, caseID int64, 
 // Notifications returns the actor's notifications, newest first (at most
 // 200), only the unread ones when asked.
 func (s *Service) Notifications(ctx context.Context, a *auth.Actor, unreadOnly bool) ([]Notification, error) {
+	if err := a.Require(auth.Self); err != nil {
+		return nil, err
+	}
 	q := `SELECT id, user_id, kind, COALESCE(case_id, 0), title, body, created_at, read_at FROM notifications WHERE user_id = ?`
 	if unreadOnly {
 		q += ` AND read_at = ''`
@@ -249,6 +252,9 @@ func (s *Service) Notifications(ctx context.Context, a *auth.Actor, unreadOnly b
 // UnreadCount is the number of the actor's unread notifications, for the
 // bell in the navigation.
 func (s *Service) UnreadCount(ctx context.Context, a *auth.Actor) (int, error) {
+	if err := a.Require(auth.Self); err != nil {
+		return 0, err
+	}
 	var n int
 	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at = ''`, userID(a)).Scan(&n)
 	return n, err
@@ -257,6 +263,9 @@ func (s *Service) UnreadCount(ctx context.Context, a *auth.Actor) (int, error) {
 // MarkRead marks the actor's notifications read: the given ones, or all
 // when none is given. Other users' notifications are left alone.
 func (s *Service) MarkRead(ctx context.Context, a *auth.Actor, ids ...int64) (int, error) {
+	if err := a.Require(auth.Self); err != nil {
+		return 0, err
+	}
 	q := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at = ''`
 	args := []any{formatTime(s.Now()), userID(a)}
 	if len(ids) > 0 {

@@ -147,6 +147,9 @@ func scanCase(sc interface{ Scan(...any) error }) (*Case, error) {
 
 // Get returns a case in the actor's scope.
 func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Case, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, err
+	}
 	return s.get(ctx, s.DB.R, a, id)
 }
 
@@ -176,6 +179,9 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 
 // ByCode returns the case with a code (2026-000123) in the actor's scope.
 func (s *Service) ByCode(ctx context.Context, a *auth.Actor, code string) (*Case, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, err
+	}
 	var id int64
 	err := s.DB.QueryRow(ctx, `SELECT id FROM cases WHERE code = ?`, strings.TrimSpace(code)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -363,6 +369,9 @@ func parseDue(s string) (time.Time, bool) {
 // rule and the working-day calendar, and for an emergency notifies the
 // subdistrict's leaders and admins at once.
 func (s *Service) Intake(ctx context.Context, a *auth.Actor, in IntakeInput) (*Case, error) {
+	if err := a.Require(auth.CaseIntake); err != nil {
+		return nil, err
+	}
 	if !a.Can(auth.CaseIntake) {
 		return nil, errs.E(errs.Forbidden, "err.forbidden")
 	}
@@ -619,6 +628,9 @@ func maskPhone(p string) string {
 // RevealPhone returns the whole callback phone of a case, for an actor who
 // handles it (to call back), and records who asked and why.
 func (s *Service) RevealPhone(ctx context.Context, a *auth.Actor, id int64, reason string) (string, error) {
+	if err := a.Require(auth.CaseHandle); err != nil {
+		return "", err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" || tooLong(reason, 200) {
 		return "", errs.InvalidFields(map[string]string{"reason": "err.reason_required"})

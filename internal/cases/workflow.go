@@ -82,14 +82,40 @@ func StepFor(action Action, from Status, kind Kind) (Step, bool) {
 	return Step{}, false
 }
 
-// permFor returns the permission an action needs.
-func permFor(action Action) (auth.Permission, bool) {
-	for _, st := range Steps {
+// allowedStep returns the step of steps that takes action from status on a
+// case of kind, checked against the actor's permissions: the matched step's
+// own permission, so that two rows of one action may ask for different
+// ones. An action no row names is errTransition; an actor who holds the
+// permission of no row of the action is refused (Forbidden) before learning
+// whether the status allows it. matched is false when no row leaves from the
+// status (the caller answers errTransition after its version check, so a
+// stale form is reported as a conflict first).
+func allowedStep(steps []Step, a *auth.Actor, action Action, from Status, kind Kind) (st Step, matched bool, err error) {
+	known, mayAny := false, false
+	for _, st := range steps {
 		if st.Action == action {
-			return st.Perm, true
+			known = true
+			mayAny = mayAny || a.Can(st.Perm)
 		}
 	}
-	return "", false
+	if !known {
+		return Step{}, false, errTransition
+	}
+	if !mayAny {
+		if a == nil {
+			return Step{}, false, auth.ErrNoActor
+		}
+		return Step{}, false, errs.ErrForbidden
+	}
+	for _, st := range steps {
+		if st.Action == action && st.From == from && (!st.EmergencyOnly || kind == Emergency) {
+			if err := a.Require(st.Perm); err != nil {
+				return Step{}, false, err
+			}
+			return st, true, nil
+		}
+	}
+	return Step{}, false, nil
 }
 
 // Allowed lists the actions the actor may take on the case now, for the
@@ -178,18 +204,14 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 	if err != nil {
 		return nil, err
 	}
-	perm, known := permFor(in.Action)
-	if !known {
-		return nil, errTransition
-	}
-	if !a.Can(perm) {
-		return nil, errs.E(errs.Forbidden, "err.forbidden")
+	st, matched, err := allowedStep(Steps, a, in.Action, c.Status, c.Kind)
+	if err != nil {
+		return nil, err
 	}
 	if versioned(in.Action) && in.Version != c.Version {
 		return nil, errConflict()
 	}
-	st, ok := StepFor(in.Action, c.Status, c.Kind)
-	if !ok {
+	if !matched {
 		return nil, errTransition
 	}
 	in.Note = strings.TrimSpace(in.Note)
@@ -480,6 +502,9 @@ var escalator = auth.System("system")
 
 // Events returns a case's timeline, oldest first.
 func (s *Service) Events(ctx context.Context, a *auth.Actor, id int64) ([]Event, error) {
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
@@ -537,6 +562,9 @@ func (s *Service) Rules(ctx context.Context) ([]KindRule, error) {
 // SetRule changes the deadlines of a kind (CaseConfig). Cases already
 // taken in keep theirs.
 func (s *Service) SetRule(ctx context.Context, a *auth.Actor, r KindRule) error {
+	if err := a.Require(auth.CaseConfig); err != nil {
+		return err
+	}
 	if !a.Can(auth.CaseConfig) {
 		return errs.E(errs.Forbidden, "err.forbidden")
 	}

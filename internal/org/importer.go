@@ -179,6 +179,9 @@ var (
 // every new or moved unit needs a parent. Whether a may import at all is for
 // the caller to check.
 func (s *Service) Import(ctx context.Context, a *auth.Actor, filename string, r io.Reader, dryRun bool) (*ImportResult, error) {
+	if err := a.Require(auth.OrgImport); err != nil {
+		return nil, err
+	}
 	rows, err := readImportFile(filename, r)
 	if err != nil {
 		return nil, err

@@ -117,6 +117,9 @@ func scanUnit(sc interface{ Scan(...any) error }) (*Unit, error) {
 // Tree returns the units in the actor's scope in tree order (by path), with
 // archived ones only when asked.
 func (s *Service) Tree(ctx context.Context, a *auth.Actor, withArchived bool) ([]*Unit, error) {
+	if err := a.Require(auth.Self); err != nil {
+		return nil, err
+	}
 	lo, hi := a.Scope().PathRange()
 	q := `SELECT ` + unitCols + ` FROM org_units u LEFT JOIN org_units p ON p.id = u.parent_id WHERE u.path >= ? AND u.path < ?`
 	if !withArchived {
@@ -173,6 +176,9 @@ func depthFirst(units []*Unit) []*Unit {
 
 // Get returns a unit in the actor's scope; a unit outside it is not found.
 func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Unit, error) {
+	if err := a.Require(auth.Self); err != nil {
+		return nil, err
+	}
 	u, err := s.get(ctx, s.DB.R, id)
 	if err != nil {
 		return nil, err
@@ -196,6 +202,9 @@ func (s *Service) get(ctx context.Context, q db.Querier, id int64) (*Unit, error
 
 // Children returns the direct children of a unit in scope.
 func (s *Service) Children(ctx context.Context, a *auth.Actor, id int64) ([]*Unit, error) {
+	if err := a.Require(auth.Self); err != nil {
+		return nil, err
+	}
 	lo, hi := a.Scope().PathRange()
 	rows, err := s.DB.Query(ctx, `SELECT `+unitCols+` FROM org_units u LEFT JOIN org_units p ON p.id = u.parent_id
 		WHERE u.parent_id = ? AND u.path >= ? AND u.path < ? AND u.archived = 0 ORDER BY u.code`, id, lo, hi)
@@ -217,6 +226,9 @@ func (s *Service) Children(ctx context.Context, a *auth.Actor, id int64) ([]*Uni
 // Ancestors returns the chain from the root of the actor's scope down to
 // the unit's parent, for breadcrumbs.
 func (s *Service) Ancestors(ctx context.Context, a *auth.Actor, u *Unit) ([]*Unit, error) {
+	if err := a.Require(auth.Self); err != nil {
+		return nil, err
+	}
 	var out []*Unit
 	for _, part := range strings.Split(strings.Trim(u.Path, "/"), "/") {
 		id, _ := strconv.ParseInt(part, 10, 64)
@@ -313,6 +325,9 @@ func (s *Service) getTx(ctx context.Context, tx *db.Tx, id int64) (*Unit, error)
 
 // Create adds a unit. a is nil for the command line.
 func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Unit, error) {
+	if err := a.Require(auth.OrgEdit); err != nil {
+		return nil, err
+	}
 	var id int64
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		var err error
@@ -357,6 +372,9 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input
 // A stale Version is refused as a conflict, so two editors never silently
 // overwrite each other.
 func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, in Input) error {
+	if err := a.Require(auth.OrgEdit); err != nil {
+		return err
+	}
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return err
 	}
@@ -429,6 +447,9 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, a *auth.Actor, id int64
 // SetArchived archives a unit (hidden from lists, kept with its history) or
 // restores it. A unit with active children cannot be archived.
 func (s *Service) SetArchived(ctx context.Context, a *auth.Actor, id int64, archived bool) error {
+	if err := a.Require(auth.OrgEdit); err != nil {
+		return err
+	}
 	u, err := s.Get(ctx, a, id)
 	if err != nil {
 		return err
@@ -453,6 +474,9 @@ func (s *Service) SetArchived(ctx context.Context, a *auth.Actor, id int64, arch
 
 // Populations returns a unit's base population by year, newest first.
 func (s *Service) Populations(ctx context.Context, a *auth.Actor, id int64) ([]Population, error) {
+	if err := a.Require(auth.OrgView); err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
@@ -489,6 +513,9 @@ func ValidatePopulation(p Population) map[string]string {
 
 // SetPopulation stores a unit's base population for a year.
 func (s *Service) SetPopulation(ctx context.Context, a *auth.Actor, id int64, p Population) error {
+	if err := a.Require(auth.OrgEdit); err != nil {
+		return err
+	}
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return err
 	}

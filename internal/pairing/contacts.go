@@ -100,6 +100,9 @@ func scanContact(sc interface{ Scan(...any) error }) (*Contact, error) {
 // themselves or another official; a liaison (VisitLog) logs their own
 // contacts with the figures assigned to them.
 func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput) (*Contact, error) {
+	if err := a.RequireAny(auth.PairingEdit, auth.VisitLog); err != nil {
+		return nil, err
+	}
 	liaison := isLiaison(a)
 	if !(a.Can(auth.PairingEdit) && !liaison) && !(liaison && a.Can(auth.VisitLog)) {
 		return nil, errForbidden
@@ -187,6 +190,9 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 
 // Contact returns a contact in the actor's scope.
 func (s *Service) Contact(ctx context.Context, a *auth.Actor, id int64) (*Contact, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	c, err := scanContact(s.DB.QueryRow(ctx, `SELECT `+contactCols+contactFrom+` WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
@@ -223,6 +229,9 @@ type ContactFilter struct {
 // Contacts lists the contacts in the actor's scope matching f, newest
 // first, and their total.
 func (s *Service) Contacts(ctx context.Context, a *auth.Actor, f ContactFilter) ([]*Contact, int, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, 0, err
+	}
 	cond, args := contactScope(a, "c")
 	conds := []string{cond}
 	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
@@ -277,6 +286,9 @@ func (s *Service) Contacts(ctx context.Context, a *auth.Actor, f ContactFilter) 
 // LinkContactCase records the feedback case that tracks a contact's
 // opinion. A contact is linked once; linking it again is a conflict.
 func (s *Service) LinkContactCase(ctx context.Context, a *auth.Actor, contactID, caseID int64) error {
+	if err := a.Require(auth.PairingEdit); err != nil {
+		return err
+	}
 	if caseID <= 0 {
 		return errs.InvalidFields(map[string]string{"case_id": "err.required"})
 	}

@@ -153,6 +153,9 @@ func (s *Service) slots(ctx context.Context, q db.Querier, where string, args ..
 // read: those of the units in their subtree and of the units above them
 // (a committee reads the subdistrict's hotline roster).
 func (s *Service) Slots(ctx context.Context, a *auth.Actor, service DutyService) ([]*Slot, error) {
+	if err := a.Require(auth.CaseView); err != nil {
+		return nil, err
+	}
 	cond, args := readableOrgs(a, "s.org_id")
 	if service != "" {
 		cond += " AND s.service = ?"
@@ -163,6 +166,9 @@ func (s *Service) Slots(ctx context.Context, a *auth.Actor, service DutyService)
 
 // Slot returns one slot the actor may read.
 func (s *Service) Slot(ctx context.Context, a *auth.Actor, id int64) (*Slot, error) {
+	if err := a.Require(auth.CaseView); err != nil {
+		return nil, err
+	}
 	return s.slot(ctx, s.DB.R, a, id)
 }
 
@@ -189,6 +195,9 @@ func (s *Service) slot(ctx context.Context, q db.Querier, a *auth.Actor, id int6
 // OnDuty returns who is on duty for a service ("" all) at a moment, as the
 // intake screen shows it.
 func (s *Service) OnDuty(ctx context.Context, a *auth.Actor, service DutyService, at time.Time) ([]*Slot, error) {
+	if err := a.RequireAny(auth.CaseView, auth.CaseIntake); err != nil {
+		return nil, err
+	}
 	all, err := s.Slots(ctx, a, service)
 	if err != nil {
 		return nil, err
@@ -293,6 +302,9 @@ func (sl *Slot) fields() map[string]any {
 // conflict. The unit must be a district, subdistrict or committee in the
 // actor's subtree.
 func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Slot, error) {
+	if err := a.Require(auth.CaseConfig); err != nil {
+		return nil, err
+	}
 	if !maySetDuty(a) {
 		return nil, errForbidden
 	}
@@ -394,6 +406,9 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 // DeleteSlot removes a duty slot; shifts logged against it keep their
 // hours (their slot is cleared).
 func (s *Service) DeleteSlot(ctx context.Context, a *auth.Actor, id int64) error {
+	if err := a.Require(auth.CaseConfig); err != nil {
+		return err
+	}
 	if !maySetDuty(a) {
 		return errForbidden
 	}
@@ -456,6 +471,9 @@ func mayLogDuty(a *auth.Actor) bool {
 
 // LogDuty records a shift served.
 func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*DutyEntry, error) {
+	if err := a.RequireAny(auth.CaseHandle, auth.CaseConfig); err != nil {
+		return nil, err
+	}
 	if !mayLogDuty(a) {
 		return nil, errForbidden
 	}
@@ -563,6 +581,9 @@ func yearRange(y int) (string, string) {
 
 // DutyLog lists logged shifts in scope, newest first, and their total.
 func (s *Service) DutyLog(ctx context.Context, a *auth.Actor, f DutyFilter) ([]*DutyEntry, int, error) {
+	if err := a.Require(auth.CaseView); err != nil {
+		return nil, 0, err
+	}
 	cond, args := dutyScope(a, "l")
 	conds := []string{cond}
 	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
@@ -636,6 +657,9 @@ type Hours struct {
 // Hours totals the shifts served in a year in the actor's scope, per
 // person, the most first.
 func (s *Service) Hours(ctx context.Context, a *auth.Actor, year int) ([]Hours, error) {
+	if err := a.Require(auth.CaseView); err != nil {
+		return nil, err
+	}
 	cond, args := dutyScope(a, "l")
 	lo, hi := yearRange(year)
 	rows, err := s.DB.Query(ctx, `SELECT g.pid, g.uid, g.nm, g.mins, g.n, COALESCE(p.name, ''), COALESCE(u.display_name, ''), COALESCE(u.username, '')

@@ -194,6 +194,9 @@ func userName(display, username string) string {
 
 // Get returns a pairing in the actor's scope.
 func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Pairing, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	return s.get(ctx, s.DB.R, a, id)
 }
 
@@ -379,6 +382,9 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in *In
 // An active pairing of the same helper with the same target is refused as
 // a conflict.
 func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Pairing, error) {
+	if err := a.Require(auth.PairingEdit); err != nil {
+		return nil, err
+	}
 	if !a.Can(auth.PairingEdit) || isLiaison(a) {
 		return nil, errForbidden
 	}
@@ -444,6 +450,9 @@ func (p *Pairing) fields() map[string]any {
 // target stays: another target is another pairing). A stale Version is
 // refused as a conflict.
 func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, in Input) error {
+	if err := a.Require(auth.PairingEdit); err != nil {
+		return err
+	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		old, err := s.get(ctx, tx.Raw(), a, id)
 		if err != nil {
@@ -492,6 +501,9 @@ func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, in Input)
 // start or its last visit) with a reason. Ending an ended pairing is a
 // conflict.
 func (s *Service) End(ctx context.Context, a *auth.Actor, id int64, date, reason string) error {
+	if err := a.Require(auth.PairingEdit); err != nil {
+		return err
+	}
 	reason = strings.TrimSpace(reason)
 	f := map[string]string{}
 	if reason == "" {
@@ -610,6 +622,9 @@ func (s *Service) where(a *auth.Actor, f Filter) (string, []any) {
 // List returns the pairings matching f in the actor's scope and their
 // total: active first, the most overdue first, then the newest.
 func (s *Service) List(ctx context.Context, a *auth.Actor, f Filter) ([]*Pairing, int, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, 0, err
+	}
 	where, args := s.where(a, f)
 	var total int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM pairings pr`+where, args...).Scan(&total); err != nil {
@@ -655,6 +670,9 @@ func (s *Service) all(ctx context.Context, a *auth.Actor, cond string, args ...a
 // ForPerson lists the pairings of a person's page: those that help the
 // person, and those that help their household.
 func (s *Service) ForPerson(ctx context.Context, a *auth.Actor, personID int64) ([]*Pairing, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	return s.all(ctx, a, `(pr.target_person_id = ? OR pr.target_household_id IN (SELECT household_id FROM persons WHERE id = ? AND household_id IS NOT NULL))`,
 		personID, personID)
 }
@@ -662,17 +680,26 @@ func (s *Service) ForPerson(ctx context.Context, a *auth.Actor, personID int64) 
 // ForHousehold lists the pairings that help a household or one of its
 // members.
 func (s *Service) ForHousehold(ctx context.Context, a *auth.Actor, householdID int64) ([]*Pairing, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	return s.all(ctx, a, `(pr.target_household_id = ? OR pr.target_person_id IN (SELECT id FROM persons WHERE household_id = ?))`, householdID, householdID)
 }
 
 // ForHelperUser lists the pairings in which an account (liaison or
 // official) is the helper.
 func (s *Service) ForHelperUser(ctx context.Context, a *auth.Actor, userID int64) ([]*Pairing, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	return s.all(ctx, a, `pr.helper_user_id = ?`, userID)
 }
 
 // ForHelperPerson lists the pairings in which a person (a volunteer) is the
 // helper: the volunteer's page.
 func (s *Service) ForHelperPerson(ctx context.Context, a *auth.Actor, personID int64) ([]*Pairing, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	return s.all(ctx, a, `pr.helper_person_id = ?`, personID)
 }

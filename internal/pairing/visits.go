@@ -102,6 +102,9 @@ func sniffPhoto(ph *Photo) (string, string) {
 
 // LogVisit records a visit of a pairing, with its photo if any.
 func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, in VisitInput) (*Visit, error) {
+	if err := a.Require(auth.VisitLog); err != nil {
+		return nil, err
+	}
 	f := map[string]string{}
 	if strings.TrimSpace(in.Date) == "" {
 		in.Date = s.Today()
@@ -234,6 +237,9 @@ func (s *Service) visit(ctx context.Context, id int64) (*Visit, error) {
 
 // Visits lists a pairing's visits, newest first.
 func (s *Service) Visits(ctx context.Context, a *auth.Actor, pairingID int64) ([]*Visit, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, a, pairingID); err != nil {
 		return nil, err
 	}
@@ -265,6 +271,9 @@ type PhotoFile struct {
 // Photo opens the photo of a visit whose pairing is in the actor's scope
 // (checked here: the file store does not know who may see what).
 func (s *Service) Photo(ctx context.Context, a *auth.Actor, visitID int64) (*PhotoFile, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	var pid, fileID int64
 	pf := &PhotoFile{}
 	err := s.DB.QueryRow(ctx, `SELECT pairing_id, COALESCE(photo_file_id, 0), photo_name, photo_type, photo_size, created_at FROM pairing_visits WHERE id = ?`, visitID).
@@ -294,6 +303,9 @@ func (s *Service) Photo(ctx context.Context, a *auth.Actor, visitID int64) (*Pho
 // visit is past due, the most overdue first (DaysOverdue set). A liaison
 // sees only the pairings they help in or whose target is assigned to them.
 func (s *Service) OverdueVisits(ctx context.Context, a *auth.Actor) ([]*Pairing, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	sc, args := pairingScope(a, "pr")
 	return s.query(ctx, ` WHERE `+sc+` AND pr.status = 'active' AND pr.next_due_date <> '' AND pr.next_due_date < ? ORDER BY pr.next_due_date, pr.id`,
 		append(args, s.Today())...)
@@ -311,6 +323,9 @@ func mine(a *auth.Actor) (string, []any) {
 // MyVisitsDue lists the actor's own active pairings with a visit overdue
 // or due within DueSoonDays, the most urgent first: the "My work" page.
 func (s *Service) MyVisitsDue(ctx context.Context, a *auth.Actor) ([]*Pairing, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return nil, err
+	}
 	cond, args := mine(a)
 	return s.query(ctx, ` WHERE `+cond+` AND pr.status = 'active' AND pr.next_due_date <> '' AND pr.next_due_date <= ? ORDER BY pr.next_due_date, pr.id`,
 		append(args, addDays(s.Today(), DueSoonDays))...)
@@ -329,6 +344,9 @@ type Counts struct {
 
 // Counts returns the pairing figures in the actor's scope.
 func (s *Service) Counts(ctx context.Context, a *auth.Actor) (Counts, error) {
+	if err := a.Require(auth.PairingView); err != nil {
+		return Counts{}, err
+	}
 	var c Counts
 	today, soon := s.Today(), addDays(s.Today(), DueSoonDays)
 	sc, args := pairingScope(a, "pr")

@@ -22,6 +22,9 @@ type Liaison struct {
 
 // Liaisons lists the liaison accounts in the actor's scope.
 func (s *Service) Liaisons(ctx context.Context, a *auth.Actor) ([]Liaison, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	lo, hi := a.Scope().ReachRange()
 	rows, err := s.DB.Query(ctx, `SELECT u.id, u.username, u.display_name, o.name FROM users u JOIN org_units o ON o.id = u.org_id
 		WHERE u.role = 'liaison' AND u.disabled = 0 AND o.path >= ? AND o.path < ? ORDER BY u.display_name, u.username`, lo, hi)
@@ -55,6 +58,9 @@ func (s *Service) liaisonInScope(ctx context.Context, tx *db.Tx, a *auth.Actor, 
 // Assign gives persons (and/or households) to a liaison to look after, or
 // takes them away (assign false). Every id must be in the actor's scope.
 func (s *Service) Assign(ctx context.Context, a *auth.Actor, liaisonUserID int64, personIDs, householdIDs []int64, assign bool) (int, error) {
+	if err := a.Require(auth.PersonAssign); err != nil {
+		return 0, err
+	}
 	n := 0
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		if err := s.liaisonInScope(ctx, tx, a, liaisonUserID); err != nil {
@@ -113,6 +119,9 @@ func setAssignment(ctx context.Context, tx *db.Tx, col string, userID, id int64,
 // AssignedLiaisons lists the liaisons who look after a person (directly or
 // through the household).
 func (s *Service) AssignedLiaisons(ctx context.Context, a *auth.Actor, personID int64) ([]Liaison, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	p, err := s.Get(ctx, a, personID)
 	if err != nil {
 		return nil, err

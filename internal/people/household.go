@@ -32,6 +32,9 @@ func scanHousehold(sc interface{ Scan(...any) error }) (*Household, error) {
 // Household returns a household in scope with its members (current and
 // past: members who moved out or died are listed with their status).
 func (s *Service) Household(ctx context.Context, a *auth.Actor, id int64) (*Household, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	return s.household(ctx, s.DB.R, a, id)
 }
 
@@ -101,6 +104,9 @@ func (s *Service) checkHousehold(ctx context.Context, tx *db.Tx, a *auth.Actor, 
 
 // CreateHousehold adds a household.
 func (s *Service) CreateHousehold(ctx context.Context, a *auth.Actor, in HouseholdInput) (*Household, error) {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return nil, err
+	}
 	var id int64
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		var err error
@@ -132,6 +138,9 @@ func (s *Service) createHousehold(ctx context.Context, tx *db.Tx, a *auth.Actor,
 
 // UpdateHousehold changes a household's place, code, address and note.
 func (s *Service) UpdateHousehold(ctx context.Context, a *auth.Actor, id int64, in HouseholdInput) error {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return err
+	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		old, err := s.household(ctx, tx.Raw(), a, id)
 		if err != nil {
@@ -165,6 +174,9 @@ func (s *Service) UpdateHousehold(ctx context.Context, a *auth.Actor, id int64, 
 // 0. A person belongs to at most one household: joining one leaves the
 // previous.
 func (s *Service) SetMember(ctx context.Context, a *auth.Actor, personID, householdID int64, relation string) error {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return err
+	}
 	relation = strings.TrimSpace(relation)
 	if tooLong(relation, 20) {
 		return errs.InvalidFields(map[string]string{"relation": "err.too_long"})

@@ -29,6 +29,9 @@ type Change struct {
 // its date. Nothing is deleted: a person who moved out or died stays in the
 // registry with that status, and can come back.
 func (s *Service) Lifecycle(ctx context.Context, a *auth.Actor, id int64, c Change) error {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return err
+	}
 	f := map[string]string{}
 	t, ok := ref.ParseDate(c.Date)
 	if !ok {
@@ -117,6 +120,9 @@ func (s *Service) Lifecycle(ctx context.Context, a *auth.Actor, id int64, c Chan
 // how a mistaken record is taken out: nothing is deleted, and the audit log
 // keeps who did it.
 func (s *Service) SetArchived(ctx context.Context, a *auth.Actor, id int64, archived bool, reason string) error {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return err
+	}
 	reason = strings.TrimSpace(reason)
 	if archived && reason == "" {
 		return errs.InvalidFields(map[string]string{"reason": "err.reason_required"})

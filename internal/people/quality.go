@@ -19,6 +19,9 @@ type DuplicatePair struct {
 
 // Duplicates lists suspected duplicates in scope (both records in scope).
 func (s *Service) Duplicates(ctx context.Context, a *auth.Actor, limit int) ([]DuplicatePair, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	ca, argsA := a.Scope().Persons("x")
 	cb, argsB := a.Scope().Persons("y")
 	if limit <= 0 {
@@ -59,6 +62,9 @@ func (s *Service) Duplicates(ctx context.Context, a *auth.Actor, limit int) ([]D
 // its history, which keep's page shows with its own), its liaison
 // assignments move to keep, and keep takes drop's household if it has none.
 func (s *Service) Merge(ctx context.Context, a *auth.Actor, keep, drop int64) error {
+	if err := a.Require(auth.PersonEdit); err != nil {
+		return err
+	}
 	if keep == drop {
 		return errs.E(errs.Invalid, "err.merge_same")
 	}
@@ -124,6 +130,9 @@ type Quality struct {
 
 // QualityCounts counts the registry's known problems in scope.
 func (s *Service) QualityCounts(ctx context.Context, a *auth.Actor) (*Quality, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	q := &Quality{}
 	dups, err := s.Duplicates(ctx, a, 1000)
 	if err != nil {
@@ -181,6 +190,9 @@ func (s *Service) qualityWhere(a *auth.Actor, l QualityList) (string, []any) {
 
 // QualityPersons lists the persons of a quality list, and the total.
 func (s *Service) QualityPersons(ctx context.Context, a *auth.Actor, l QualityList, limit, offset int) ([]*Person, int, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, 0, err
+	}
 	where, args := s.qualityWhere(a, l)
 	var total int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM persons p`+where, args...).Scan(&total); err != nil {
@@ -206,6 +218,9 @@ type Counts struct {
 // subtree. It ignores a liaison's narrower scope on purpose: callers show
 // it to roles that read figures.
 func (s *Service) DashboardCounts(ctx context.Context, a *auth.Actor) (*Counts, error) {
+	if err := a.Require(auth.FigureView); err != nil {
+		return nil, err
+	}
 	lo, hi := a.Scope().PathRange()
 	c := &Counts{}
 	err := s.DB.QueryRow(ctx, `SELECT COUNT(*),

@@ -262,6 +262,9 @@ func likeEscape(s string) string {
 // not pay for counting half a million rows that no one pages through; the
 // screen says "more than 10,000" and asks to narrow it.
 func (s *Service) Search(ctx context.Context, a *auth.Actor, f Filter) ([]*Person, int, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, 0, err
+	}
 	all, list, total, done, err := s.searchWhole(ctx, a, f)
 	if done || err != nil {
 		return list, total, err
@@ -283,6 +286,9 @@ const CountCap = 10000
 // SearchPage returns one page without counting (for exports and quick
 // lookups).
 func (s *Service) SearchPage(ctx context.Context, a *auth.Actor, f Filter) ([]*Person, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, err
+	}
 	// (The whole-registry plans count, cheaply, to choose how to read the
 	// page.)
 	all, list, _, done, err := s.searchWhole(ctx, a, f)
@@ -421,6 +427,9 @@ type HouseholdFilter struct {
 // Households lists households in scope with their size and the
 // ethnicities of their active members, and the total.
 func (s *Service) Households(ctx context.Context, a *auth.Actor, f HouseholdFilter) ([]*Household, int, error) {
+	if err := a.Require(auth.PersonView); err != nil {
+		return nil, 0, err
+	}
 	cond, args := a.Scope().Households("h")
 	where := " WHERE h.archived = 0 AND " + cond
 	if q := strings.TrimSpace(f.Q); q != "" {

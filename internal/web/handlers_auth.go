@@ -197,7 +197,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	// Registry figures for those who work with the registry and for leaders
 	// (numbers only); a liaison's dashboard lists their own people instead.
-	if a.Role != auth.Liaison && (a.Can(auth.PersonView) || a.Role == auth.Leader) {
+	if a.Can(auth.FigureView) {
 		c, err := s.People.DashboardCounts(ctx, a)
 		if err != nil {
 			s.fail(w, r, err)

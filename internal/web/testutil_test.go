@@ -138,7 +138,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	e.B = e.unit(org.Input{Code: "com-yi", Name: "乙居委会", Kind: org.Committee, ParentID: e.S.ID})
 	e.G = e.unit(org.Input{Code: "bg-jia-1", Name: "甲一号楼组", Kind: org.BuildingGroup, ParentID: e.A.ID})
 	e.L = e.unit(org.Input{Code: "lg-shiliu", Name: "石榴联络组", Kind: org.LiaisonGroup, ParentID: e.S.ID})
-	e.root = &auth.Actor{Username: "test-root", Role: auth.SysAdmin, OrgID: e.D.ID, OrgPath: e.D.Path}
+	e.root = auth.System("test")
 	return e
 }
 
