@@ -39,7 +39,7 @@ func TestImportDoubleClick(t *testing.T) {
 			deadline := time.Now().Add(20 * time.Second)
 			for {
 				var st struct{ State string }
-				c.get("/persons/import/status?job=" + job).JSON(t, &st)
+				c.get("/persons/import/status?job="+job).JSON(t, &st)
 				if st.State == want {
 					return
 				}
@@ -74,7 +74,7 @@ func TestImportDoubleClick(t *testing.T) {
 		// Another user does not see the job.
 		e.user("other", auth.StreetAdmin, e.S)
 		var st struct{ State string }
-		e.login("other").get("/persons/import/status?job=" + job).JSON(t, &st)
+		e.login("other").get("/persons/import/status?job="+job).JSON(t, &st)
 		if st.State != "none" {
 			t.Errorf("another user sees the import: %q", st.State)
 		}
