@@ -16,6 +16,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/files"
 	"shiliu/internal/people"
 	"shiliu/internal/ref"
 	"shiliu/internal/secret"
@@ -37,7 +38,9 @@ type Service struct {
 	// FromSource(workdaySource.Calendar) in the application; New sets a
 	// weekday-only calendar.
 	Cal func(ctx context.Context) (Calendar, error)
-	// DataDir holds attachments, under attachments/<yyyy>/.
+	// Files keeps attachments. DataDir is where earlier versions kept them
+	// (attachments/<yyyy>/…), until MoveDiskFiles moves them in.
+	Files   *files.Store
 	DataDir string
 	// Notifier, when set, also sends emergency and escalation notices
 	// outside the application (webhook, email). Failures are logged.
@@ -55,7 +58,7 @@ type Service struct {
 // New returns the case service with a weekday-only calendar; set Cal to the
 // holiday calendar.
 func New(d *db.DB, keys *secret.Keys, dataDir string) *Service {
-	return &Service{DB: d, Keys: keys, People: people.New(d, keys), Cal: Weekdays(WeekdayCalendar{}), DataDir: dataDir,
+	return &Service{DB: d, Keys: keys, People: people.New(d, keys), Cal: Weekdays(WeekdayCalendar{}), Files: files.New(d), DataDir: dataDir,
 		Log: slog.Default(), Now: time.Now, EscalateEvery: 5}
 }
 

@@ -26,13 +26,16 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/files"
 	"shiliu/internal/ref"
 )
 
 // Service is pairing assistance, befriending contacts and duty rosters.
 type Service struct {
 	DB *db.DB
-	// DataDir is where visit photos are kept (DataDir/photos/<yyyy>/…).
+	// Files keeps visit photos. DataDir is where earlier versions kept them
+	// (photos/<yyyy>/…), until MoveDiskFiles moves them in.
+	Files   *files.Store
 	DataDir string
 	// Now is the clock (tests move it).
 	Now func() time.Time
@@ -51,7 +54,9 @@ type FeedbackIntake interface {
 }
 
 // New returns the service; photos are stored under dataDir.
-func New(d *db.DB, dataDir string) *Service { return &Service{DB: d, DataDir: dataDir, Now: time.Now} }
+func New(d *db.DB, dataDir string) *Service {
+	return &Service{DB: d, Files: files.New(d), DataDir: dataDir, Now: time.Now}
+}
 
 var cst = time.FixedZone("CST", 8*3600)
 
