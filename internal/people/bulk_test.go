@@ -965,10 +965,9 @@ func TestRosterCrashMidway(t *testing.T) {
 	for _, bulk := range []bool{false, true} {
 		t.Run(fmt.Sprint("bulk=", bulk), func(t *testing.T) {
 			staged := false
+			var opts ImportOptions
 			if bulk {
-				defer func(n int) { bulkMinRows, onBulk = n, nil }(bulkMinRows)
-				bulkMinRows = 100
-				onBulk = func() { staged = true }
+				opts = ImportOptions{bulkMinRows: 100, onBulk: func() { staged = true }}
 			}
 			defer func() {
 				if staged != bulk {
@@ -976,9 +975,9 @@ func TestRosterCrashMidway(t *testing.T) {
 				}
 			}()
 			// A failure after 1500 rows.
-			importFailAfter = 1500
-			_, err := f.s.ImportRoster(f.ctx, auth.System("test"), "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{})
-			importFailAfter = 0
+			failing := opts
+			failing.failAfter = 1500
+			_, err := f.s.ImportRoster(f.ctx, auth.System("test"), "big.csv", bytes.NewReader(data), int64(len(data)), failing)
 			if !errors.Is(err, errInjected) {
 				t.Fatalf("injected failure: %v", err)
 			}
@@ -987,11 +986,13 @@ func TestRosterCrashMidway(t *testing.T) {
 			}
 			// A cancellation (Ctrl-C, a closed request) after 1000 rows.
 			ctx, cancel := context.WithCancel(f.ctx)
-			_, err = f.s.ImportRoster(ctx, auth.System("test"), "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{Progress: func(p ImportProgress) {
+			cancelling := opts
+			cancelling.Progress = func(p ImportProgress) {
 				if p.Rows >= 1000 {
 					cancel()
 				}
-			}})
+			}
+			_, err = f.s.ImportRoster(ctx, auth.System("test"), "big.csv", bytes.NewReader(data), int64(len(data)), cancelling)
 			cancel()
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("cancelled import: %v", err)
@@ -1015,9 +1016,7 @@ func TestRosterPostgresCrash(t *testing.T) {
 	before := f.snapshot(t)
 	audits := f.count(t, `SELECT COUNT(*) FROM audit_log`)
 	data := generated(t, 2000, 2)
-	importFailAfter = 1000
-	_, err := f.s.ImportRoster(f.ctx, auth.System("test"), "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{})
-	importFailAfter = 0
+	_, err := f.s.ImportRoster(f.ctx, auth.System("test"), "big.csv", bytes.NewReader(data), int64(len(data)), ImportOptions{failAfter: 1000})
 	if !errors.Is(err, errInjected) || f.snapshot(t) != before || f.count(t, `SELECT COUNT(*) FROM audit_log`) != audits {
 		t.Fatalf("failed import on PostgreSQL: %v, changed %v", err, f.snapshot(t) != before)
 	}
@@ -1032,10 +1031,9 @@ func TestRosterBulkMatchesDirect(t *testing.T) {
 	update := generated(t, 800, 7) // the same persons, some households again
 	content := func(bulk bool) (string, string) {
 		staged := false
+		var opts ImportOptions
 		if bulk {
-			defer func(n int) { bulkMinRows, onBulk = n, nil }(bulkMinRows)
-			bulkMinRows = 100
-			onBulk = func() { staged = true }
+			opts = ImportOptions{bulkMinRows: 100, onBulk: func() { staged = true }}
 		}
 		defer func() {
 			if staged != bulk {
@@ -1060,8 +1058,8 @@ func TestRosterBulkMatchesDirect(t *testing.T) {
 			return b.String()
 		}
 		before := schema()
-		r1 := f.importData(t, auth.System("test"), "g.csv", data, ImportOptions{})
-		r2 := f.importData(t, auth.System("test"), "g.csv", update, ImportOptions{})
+		r1 := f.importData(t, auth.System("test"), "g.csv", data, opts)
+		r2 := f.importData(t, auth.System("test"), "g.csv", update, opts)
 		var b strings.Builder
 		// The last column: the person is found in the search index by the
 		// first character of their name (marked as first) and by their
@@ -1263,17 +1261,15 @@ func TestRosterBulkHeads(t *testing.T) {
 	}
 	n1, n2, n3 := id("310104", "19500101", "011"), id("310104", "19520101", "022"), id("310104", "19800101", "031")
 	f.importData(t, auth.System("test"), "a.csv", csvOf(header(), p("父", n1, "H1", "户主"), p("母", n2, "H1", "配偶")), ImportOptions{})
-	defer func(n int) { bulkMinRows, onBulk = n, nil }(bulkMinRows)
-	bulkMinRows = 1
 	staged := false
-	onBulk = func() { staged = true }
+	bulk := ImportOptions{bulkMinRows: 1, onBulk: func() { staged = true }}
 	indexes := f.count(t, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'`)
 	rep := f.importData(t, auth.System("test"), "b.csv", csvOf(header(),
 		p("子", n3, "H1", "户主"),
 		p("甲", id("310104", "19700101", "041"), "H9", "户主"),
 		p("乙", id("310104", "19720101", "052"), "H9", "配偶"),
 		p("丙", id("310104", "19990101", "061"), "", ""),
-	), ImportOptions{})
+	), bulk)
 	wantSummary(t, rep, 4, 4, 0, 0, 0, 0)
 	fa, mo, so, ja, yi := f.person(t, n1), f.person(t, n2), f.person(t, n3), f.person(t, id("310104", "19700101", "041")), f.person(t, id("310104", "19720101", "052"))
 	h1, _ := f.s.Household(f.ctx, f.admin, fa.HouseholdID)

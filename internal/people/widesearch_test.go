@@ -89,22 +89,22 @@ func TestSearchWholeRegistry(t *testing.T) {
 				continue
 			}
 			t.Run(fmt.Sprint("bulk=", bulk), func(t *testing.T) {
+				var opts ImportOptions
 				if bulk {
 					// A second database: the first import of this one
 					// takes the bulk path.
 					d = dbtest.SQLite(t)
-					defer func(n int) { bulkMinRows = n }(bulkMinRows)
-					bulkMinRows = 100
+					opts.bulkMinRows = 100
 				}
-				testSearchWholeRegistry(t, d)
+				testSearchWholeRegistry(t, d, opts)
 			})
 		}
 	})
 }
 
-func testSearchWholeRegistry(t *testing.T, d *db.DB) {
+func testSearchWholeRegistry(t *testing.T, d *db.DB, opts ImportOptions) {
 	f := newBulkFix(t, d)
-	f.importData(t, auth.System("test"), "g.csv", generated(t, 3000, 11), ImportOptions{})
+	f.importData(t, auth.System("test"), "g.csv", generated(t, 3000, 11), opts)
 	for _, q := range []string{
 		`UPDATE persons SET status = 'moved_out' WHERE id % 17 = 0`,
 		`UPDATE persons SET archived = 1 WHERE id % 23 = 0`,
