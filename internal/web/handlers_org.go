@@ -403,6 +403,26 @@ func newPager(r *http.Request, total, perPage int) Pager {
 	return Pager{Page: page, PerPage: perPage, Total: total, Pages: pages, base: r.URL.Path, query: r.URL.Query()}
 }
 
+// listPage reads the page of a list that the request asks for, with the
+// list's total, in one call of list (the service's own list method, which
+// counts and pages in one go); a page past the end shows the last page,
+// read again. Every paged list uses it, so none counts twice.
+func listPage[T any](r *http.Request, perPage int, list func(limit, offset int) ([]T, int, error)) ([]T, Pager, error) {
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	offset := (max(page, 1) - 1) * perPage
+	items, total, err := list(perPage, offset)
+	if err != nil {
+		return nil, Pager{}, err
+	}
+	p := newPager(r, total, perPage)
+	if off := p.Offset(); off != offset && total > 0 {
+		if items, _, err = list(perPage, off); err != nil {
+			return nil, Pager{}, err
+		}
+	}
+	return items, p, nil
+}
+
 // Offset is the index of the page's first row.
 func (p Pager) Offset() int { return (p.Page - 1) * p.PerPage }
 

@@ -234,15 +234,12 @@ func auditFilterFrom(r *http.Request) audit.Filter {
 func (s *Server) auditIndex(w http.ResponseWriter, r *http.Request) {
 	f := auditFilterFrom(r)
 	p := &auditIndexPage{Page: s.page(r, "audit.title"), F: f, Actions: auditActions}
-	f.Limit = 1
-	_, total, err := audit.List(r.Context(), s.DB, actorOf(r), f)
+	var err error
+	p.Records, p.Pager, err = listPage(r, 50, func(limit, offset int) ([]audit.Record, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return audit.List(r.Context(), s.DB, actorOf(r), f)
+	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p.Pager = newPager(r, total, 50)
-	f.Limit, f.Offset = p.Pager.PerPage, p.Pager.Offset()
-	if p.Records, _, err = audit.List(r.Context(), s.DB, actorOf(r), f); err != nil {
 		s.fail(w, r, err)
 		return
 	}
