@@ -12,12 +12,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
 	"shiliu/internal/config"
 	"shiliu/internal/db"
+	"shiliu/internal/files"
+	"shiliu/internal/jobs"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
 	"shiliu/internal/people"
@@ -45,7 +48,11 @@ type App struct {
 	// deadlines count.
 	Cases    *cases.Service
 	Calendar *workday.Source
-	Web      *web.Server
+	// Files keeps every upload in the database; Jobs runs background work
+	// (imports), started by Serve and stopped by Close.
+	Files *files.Store
+	Jobs  *jobs.Runner
+	Web   *web.Server
 
 	srv *http.Server
 	ln  net.Listener
@@ -90,15 +97,44 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases = cases.New(d, keys, cfg.DataDir)
 	a.Cases.Cal = cases.FromSource(a.Calendar.Calendar)
 	a.Cases.Log = log
+	a.Pairing.Feedback = a.Cases // a contact's opinion opens its case in the contact's transaction
 	if cfg.WebhookURL != "" {
 		a.Cases.Notifier = cases.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret)
 	}
-	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Calendar: a.Calendar, Log: log, Version: Version, DataDir: cfg.DataDir, SecureCookies: cfg.SecureCookies()})
+	if err := a.moveDiskFiles(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.Files = files.New(d)
+	a.Jobs = jobs.New(d, a.Files, a.Auth.ActorByID, log)
+	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Calendar: a.Calendar, Log: log, Version: Version,
+		Files: a.Files, Jobs: a.Jobs, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// moveDiskFiles moves the files earlier versions kept under the data
+// directory (attachments/, photos/) into the database's file store, and
+// drops the import staging directory (uploads/), whose previews did not
+// outlive their instance anyway. A file that cannot be moved is logged and
+// left where it is.
+func (a *App) moveDiskFiles(ctx context.Context) error {
+	for what, move := range map[string]func(context.Context, *slog.Logger) (int, error){"case attachments": a.Cases.MoveDiskFiles, "visit photos": a.Pairing.MoveDiskFiles} {
+		n, err := move(ctx, a.Log)
+		if err != nil {
+			return fmt.Errorf("move %s into the file store: %w", what, err)
+		}
+		if n > 0 {
+			a.Log.Info("files moved into the database", "what", what, "files", n)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(a.Cfg.DataDir, "uploads")); err != nil {
+		a.Log.Warn("remove the old upload staging directory", "err", err)
+	}
+	return nil
 }
 
 // openKeys loads the instance's keys (creating them on first start) and
@@ -172,6 +208,7 @@ func (a *App) Serve(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
 	}
+	a.Jobs.Start()
 	go a.housekeeping(ctx)
 	errc := make(chan error, 1)
 	go func() {
@@ -220,6 +257,11 @@ func (a *App) housekeeping(ctx context.Context) {
 			} else if n > 0 {
 				a.Log.Info("overdue cases escalated", "cases", n)
 			}
+			// A preview is kept an hour, as long as the page offers it;
+			// its roster (ID numbers) goes with it.
+			if _, err := a.Jobs.Purge(ctx, time.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
+				a.Log.Warn("purge finished jobs", "err", err)
+			}
 			if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
 				a.Log.Warn("refresh planner statistics", "err", err)
 			}
@@ -227,8 +269,10 @@ func (a *App) housekeeping(ctx context.Context) {
 	}
 }
 
-// Close waits for notifications being sent and releases the database.
+// Close cancels the running jobs and waits for them, waits for
+// notifications being sent, and releases the database.
 func (a *App) Close() error {
+	a.Jobs.Close()
 	a.Cases.Wait()
 	return a.DB.Close()
 }

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"strings"
 
+	"shiliu/internal/access"
 	"shiliu/internal/db"
+	"shiliu/internal/errs"
 )
 
 // Who is the actor of a record.
@@ -141,24 +143,28 @@ type Filter struct {
 	To       string // date, inclusive
 	Limit    int
 	Offset   int
-	// ScopeLo and ScopeHi bound the org paths whose records are visible
-	// (auth.Scope.PathRange); records with no org unit (failed logins of
-	// unknown names) are visible only when WithUnattached is set, which the
-	// web layer does for auditors attached to a root unit.
-	ScopeLo, ScopeHi string
-	WithUnattached   bool
 }
 
-func (f Filter) where() (string, []any) {
+// Reader is who reads the audit log (an *auth.Actor): List refuses one who
+// may not, and shows the records of their org subtree.
+type Reader interface {
+	ReadsAudit() bool
+	Scope() access.Scope
+}
+
+// where builds the conditions of f within sc: the records of the units in
+// the subtree; records with no org unit (failed logins of unknown names)
+// only for readers attached to a root unit (or the system).
+func (f Filter) where(sc access.Scope) (string, []any) {
 	var conds []string
 	var args []any
 	add := func(c string, a any) { conds = append(conds, c); args = append(args, a) }
-	scope := "org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)"
-	if f.WithUnattached {
+	scope, sargs := sc.InSubtree("org_id")
+	if sc.All() || strings.Count(sc.Path, "/") == 2 {
 		scope = "(org_id IS NULL OR " + scope + ")"
 	}
 	conds = append(conds, scope)
-	args = append(args, f.ScopeLo, f.ScopeHi)
+	args = append(args, sargs...)
 	if f.Username != "" {
 		add("lower(username) = lower(?)", strings.TrimSpace(f.Username))
 	}
@@ -183,9 +189,13 @@ func (f Filter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// List returns matching records, newest first, and the total count.
-func List(ctx context.Context, d *db.DB, f Filter) ([]Record, int, error) {
-	where, args := f.where()
+// List returns the records r may read that match f, newest first, and
+// their total count.
+func List(ctx context.Context, d *db.DB, r Reader, f Filter) ([]Record, int, error) {
+	if r == nil || !r.ReadsAudit() {
+		return nil, 0, errs.ErrForbidden
+	}
+	where, args := f.where(r.Scope())
 	var total int
 	if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count audit: %w", err)

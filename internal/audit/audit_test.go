@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/dbtest"
+	"shiliu/internal/errs"
 	"shiliu/internal/fixture"
 	"shiliu/internal/org"
 )
@@ -23,13 +25,19 @@ func TestWriteList(t *testing.T) {
 		a := fixture.Unit(t, d, org.Input{Code: "A", Name: "A居委", Kind: org.Committee}, sub)
 		b := fixture.Unit(t, d, org.Input{Code: "B", Name: "B居委", Kind: org.Committee}, sub)
 		staff := fixture.Actor(t, d, "li", auth.CommitteeStaff, a)
-		// The fixture's own records (org units, accounts) come first.
-		_, before, err := audit.List(ctx, d, audit.Filter{ScopeLo: "/", ScopeHi: "0", WithUnattached: true})
-		if err != nil {
-			t.Fatal(err)
+		sys := auth.System("test")
+		rootAuditor := fixture.Actor(t, d, "auditor", auth.AuditAdmin, sub)
+		auditorA := fixture.Actor(t, d, "auditora", auth.AuditAdmin, a)
+		auditorB := fixture.Actor(t, d, "auditorb", auth.AuditAdmin, b)
+		if _, _, err := audit.List(ctx, d, staff, audit.Filter{}); !errors.Is(err, errs.ErrForbidden) {
+			t.Fatalf("staff reads the audit log: %v", err)
 		}
-		// They are the system actor's, attached to no unit.
-		_, unattached, err := audit.List(ctx, d, audit.Filter{WithUnattached: true})
+		if _, _, err := audit.List(ctx, d, nil, audit.Filter{}); !errors.Is(err, errs.ErrForbidden) {
+			t.Fatalf("no reader reads the audit log: %v", err)
+		}
+		// The fixture's own records (org units, accounts) come first; they
+		// are the system actor's, attached to no unit.
+		_, before, err := audit.List(ctx, d, sys, audit.Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,8 +61,7 @@ func TestWriteList(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		all := audit.Filter{ScopeLo: "/", ScopeHi: "0", WithUnattached: true}
-		recs, total, err := audit.List(ctx, d, all)
+		recs, total, err := audit.List(ctx, d, sys, audit.Filter{})
 		if err != nil || total != before+4 {
 			t.Fatalf("total %d (before %d), %v", total, before, err)
 		}
@@ -75,41 +82,42 @@ func TestWriteList(t *testing.T) {
 		if recs[0].ID <= recs[1].ID {
 			t.Fatal("not newest first")
 		}
-		count := func(f audit.Filter) int {
+		count := func(r audit.Reader, f audit.Filter) int {
 			t.Helper()
-			_, n, err := audit.List(ctx, d, f)
+			_, n, err := audit.List(ctx, d, r, f)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return n
 		}
-		with := func(mod func(*audit.Filter)) audit.Filter { f := all; mod(&f); return f }
-		aLo, aHi := (&auth.Actor{OrgPath: a.Path}).Scope().PathRange()
-		bLo, bHi := (&auth.Actor{OrgPath: b.Path}).Scope().PathRange()
 		today := r.At[:10]
 		for name, c := range map[string]struct {
+			r    audit.Reader
 			f    audit.Filter
 			want int
 		}{
-			"action":      {with(func(f *audit.Filter) { f.Action = audit.ActionExport }), 1},
-			"entity id":   {with(func(f *audit.Filter) { f.Entity, f.EntityID = "person", "42" }), 1},
-			"result":      {with(func(f *audit.Filter) { f.Result = audit.ResultDenied }), 2},
-			"username":    {with(func(f *audit.Filter) { f.Username = " GHOST " }), 1},
-			"today":       {with(func(f *audit.Filter) { f.From, f.To = today, today; f.Entity = "person" }), 2},
-			"before":      {with(func(f *audit.Filter) { f.To = "2000-01-01" }), 0},
-			"after":       {with(func(f *audit.Filter) { f.From = "2999-01-01" }), 0},
-			"scope A":     {audit.Filter{ScopeLo: aLo, ScopeHi: aHi}, 2},
-			"scope B":     {audit.Filter{ScopeLo: bLo, ScopeHi: bHi, Entity: "case"}, 1},
-			"no scope":    {audit.Filter{}, 0},
-			"unattached":  {with(func(f *audit.Filter) { f.ScopeLo, f.ScopeHi = "", "" }), unattached + 1},
-			"scope A, ok": {audit.Filter{ScopeLo: aLo, ScopeHi: aHi, Result: audit.ResultOK, Entity: "person"}, 2},
+			"action":    {sys, audit.Filter{Action: audit.ActionExport}, 1},
+			"entity id": {sys, audit.Filter{Entity: "person", EntityID: "42"}, 1},
+			"result":    {sys, audit.Filter{Result: audit.ResultDenied}, 2},
+			"username":  {sys, audit.Filter{Username: " GHOST "}, 1},
+			"today":     {sys, audit.Filter{From: today, To: today, Entity: "person"}, 2},
+			"before":    {sys, audit.Filter{To: "2000-01-01"}, 0},
+			"after":     {sys, audit.Filter{From: "2999-01-01"}, 0},
+			// An auditor of A sees A's records, not B's nor the
+			// unattached ones; one at the root sees the unattached too.
+			"auditor A":           {auditorA, audit.Filter{}, 2},
+			"auditor A, ok":       {auditorA, audit.Filter{Result: audit.ResultOK, Entity: "person"}, 2},
+			"auditor A, case":     {auditorA, audit.Filter{Entity: "case"}, 0},
+			"auditor B":           {auditorB, audit.Filter{Entity: "case"}, 1},
+			"auditor B, login":    {auditorB, audit.Filter{Username: "ghost"}, 0},
+			"root auditor, ghost": {rootAuditor, audit.Filter{Username: "ghost"}, 1},
 		} {
-			if got := count(c.f); got != c.want {
+			if got := count(c.r, c.f); got != c.want {
 				t.Errorf("%s: %d records, want %d", name, got, c.want)
 			}
 		}
 		// Paging.
-		page, n, err := audit.List(ctx, d, audit.Filter{ScopeLo: "/", ScopeHi: "0", WithUnattached: true, Limit: 2, Offset: 1})
+		page, n, err := audit.List(ctx, d, sys, audit.Filter{Limit: 2, Offset: 1})
 		if err != nil || n != total || len(page) != 2 || page[0].ID != recs[1].ID {
 			t.Fatalf("page %+v, %d, %v", page, n, err)
 		}
@@ -131,7 +139,7 @@ func TestWriteFailsWithTx(t *testing.T) {
 		if err != errRollback {
 			t.Fatal(err)
 		}
-		if _, n, _ := audit.List(ctx, d, audit.Filter{WithUnattached: true}); n != 0 {
+		if _, n, _ := audit.List(ctx, d, auth.System("test"), audit.Filter{}); n != 0 {
 			t.Fatalf("%d records after a rollback", n)
 		}
 		if err := audit.Write(ctx, d, audit.Entry{Action: "create", Detail: map[string]any{"f": func() {}}}); err == nil {

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"shiliu/internal/access"
 	"shiliu/internal/audit"
 	"shiliu/internal/errs"
 )
@@ -92,7 +93,7 @@ func (a *Actor) Scope() Scope {
 		return Scope{}
 	}
 	if a.system {
-		return Scope{Path: "/", all: true}
+		return access.Whole()
 	}
 	s := Scope{Path: a.OrgPath}
 	if a.Role == Liaison {
@@ -100,6 +101,10 @@ func (a *Actor) Scope() Scope {
 	}
 	return s
 }
+
+// ReadsAudit reports whether the actor may read the audit log
+// (audit.Reader).
+func (a *Actor) ReadsAudit() bool { return a.Can(AuditView) }
 
 // Who is the actor as the audit log records them.
 func (a *Actor) Who() audit.Who {

@@ -352,6 +352,14 @@ func (s *Service) SetDisabled(ctx context.Context, a *Actor, id int64, disabled 
 // administrator (or the command line, the system actor) sets a password that must be
 // changed at next login. Other sessions of the user end.
 func (s *Service) SetPassword(ctx context.Context, a *Actor, id int64, oldPw, newPw string, keepSession string) error {
+	self := a != nil && !a.IsSystem() && a.UserID == id
+	need := UserManage
+	if self {
+		need = Self
+	}
+	if err := a.Require(need); err != nil {
+		return err
+	}
 	var hash string
 	var username string
 	if err := s.DB.QueryRow(ctx, `SELECT password_hash, username FROM users WHERE id = ?`, id).Scan(&hash, &username); err != nil {
@@ -360,15 +368,7 @@ func (s *Service) SetPassword(ctx context.Context, a *Actor, id int64, oldPw, ne
 		}
 		return err
 	}
-	self := a != nil && !a.IsSystem() && a.UserID == id
-	if self {
-		if err := a.Require(Self); err != nil {
-			return err
-		}
-	} else {
-		if err := a.Require(UserManage); err != nil {
-			return err
-		}
+	if !self {
 		if _, err := s.Get(ctx, a, id); err != nil {
 			return err
 		}

@@ -20,7 +20,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -129,17 +128,13 @@ type Env struct {
 	GenStats  demo.RegistryStats
 	// DBBytes is the database's size on disk after generation.
 	DBBytes int64
-	// Endpoint is the persons search URL measured; Fallback is true when it
-	// is the internal stand-in (see fallbackHandler) because the app has no
-	// GET /api/v1/persons yet.
+	// Endpoint is the persons search URL measured.
 	Endpoint string
-	Fallback bool
 	Users    []*User
 
 	client  *http.Client
 	cancel  context.CancelFunc
 	served  chan error
-	fbSrv   *http.Server
 	tempDir string
 }
 
@@ -217,7 +212,7 @@ func Start(ctx context.Context, cfg Config) (env *Env, err error) {
 	if err := e.prepareUsers(ctx); err != nil {
 		return nil, err
 	}
-	if err := e.pickEndpoint(ctx); err != nil {
+	if err := e.checkEndpoint(ctx); err != nil {
 		return nil, err
 	}
 	r := rand.New(rand.NewPCG(cfg.Seed, 0xbe4c4))
@@ -236,10 +231,6 @@ func (e *Env) Close() {
 		e.cancel()
 		<-e.served
 		e.cancel = nil
-	}
-	if e.fbSrv != nil {
-		e.fbSrv.Close()
-		e.fbSrv = nil
 	}
 	if e.App != nil {
 		e.App.Close()
@@ -346,24 +337,18 @@ func (e *Env) prepareUsers(ctx context.Context) error {
 	return nil
 }
 
-// pickEndpoint uses the app's GET /api/v1/persons when it has one, and
-// otherwise serves fallbackHandler on a second port.
-func (e *Env) pickEndpoint(ctx context.Context) error {
+// checkEndpoint checks that the app answers its persons search, the route
+// the bench measures; a missing or failing route stops the bench rather
+// than measuring something else.
+func (e *Env) checkEndpoint(ctx context.Context) error {
 	e.Endpoint = e.App.URL() + "/api/v1/persons"
 	status, _, err := e.get(ctx, e.Users[0], e.Endpoint, url.Values{"q": {"张"}})
-	if err == nil && status == http.StatusOK {
-		return nil
-	}
-	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
-		return fmt.Errorf("GET %s: status %d: %v", e.Endpoint, status, err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return fmt.Errorf("GET %s: %w", e.Endpoint, err)
 	}
-	e.fbSrv = &http.Server{Handler: fallbackHandler(e.App), ReadHeaderTimeout: 10 * time.Second}
-	go e.fbSrv.Serve(ln)
-	e.Endpoint, e.Fallback = "http://"+ln.Addr().String()+"/api/v1/persons", true
+	if status != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d", e.Endpoint, status)
+	}
 	return nil
 }
 
@@ -623,12 +608,8 @@ func (e *Env) Report(w io.Writer, results []Result) {
 		fmt.Fprintf(w, "registry: %d households (%d mixed), %d floating, %d minority, %d duplicates, %d moved out, %d deceased\n",
 			s.Households, s.MixedHouseholds, s.Floating, s.Minority, s.Duplicates, s.MovedOut, s.Deceased)
 	}
-	via := "the app's GET /api/v1/persons"
-	if e.Fallback {
-		via = "an internal handler calling people.Service.Search (the app has no GET /api/v1/persons yet)"
-	}
-	fmt.Fprintf(w, "searches through HTTP via %s, %d per kind and user, one at a time; target median < %v, p99 < %v\n",
-		via, e.Cfg.Requests, TargetMedian, TargetP99)
+	fmt.Fprintf(w, "searches through HTTP via the app's GET /api/v1/persons, %d per kind and user, one at a time; target median < %v, p99 < %v\n",
+		e.Cfg.Requests, TargetMedian, TargetP99)
 	for _, u := range e.Users {
 		fmt.Fprintf(w, "  %s sees %d active persons in %d committees\n", u.Label, u.Visible, len(u.committees))
 	}
@@ -647,65 +628,6 @@ func (e *Env) Report(w io.Writer, results []Result) {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
-
-// fallbackHandler answers GET /api/v1/persons?q=&tag=&ethnicity=&org=&kind=
-// as the app's route will: bearer token, the user's scope,
-// people.Service.Search, {"items": [...], "total": N}.
-func fallbackHandler(a *app.App) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		u, err := a.Auth.TokenUser(ctx, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
-		if err != nil {
-			http.Error(w, `{"error":"unauthenticated"}`, http.StatusUnauthorized)
-			return
-		}
-		actor := u.Actor()
-		if !actor.Can(auth.PersonView) {
-			http.Error(w, `{"error":"forbidden"}`, http.StatusForbidden)
-			return
-		}
-		q := r.URL.Query()
-		f := people.Filter{Q: q.Get("q"), Ethnicity: q.Get("ethnicity"), Limit: 100}
-		if t, ok := people.ParseTag(q.Get("tag")); ok {
-			f.Tags = people.Tags(t)
-		}
-		f.OrgID, _ = strconv.ParseInt(q.Get("org"), 10, 64)
-		if k, _ := strconv.Atoi(q.Get("kind")); k > 0 {
-			f.Kind = people.Kind(k)
-		}
-		if n, _ := strconv.Atoi(q.Get("offset")); n > 0 {
-			f.Offset = n
-		}
-		list, total, err := a.People.Search(ctx, actor, f)
-		if err != nil {
-			http.Error(w, `{"error":"internal"}`, http.StatusInternalServerError)
-			return
-		}
-		type item struct {
-			ID          int64    `json:"id"`
-			Name        string   `json:"name"`
-			IDMasked    string   `json:"id_number_masked"`
-			PhoneMasked string   `json:"phone_masked"`
-			Ethnicity   string   `json:"ethnicity"`
-			Sex         int      `json:"sex"`
-			BirthDate   string   `json:"birth_date"`
-			Kind        int      `json:"kind"`
-			OrgID       int64    `json:"org_id"`
-			OrgName     string   `json:"org_name"`
-			Building    string   `json:"building_group"`
-			Household   string   `json:"household_code"`
-			Tags        []string `json:"tags"`
-			Status      string   `json:"status"`
-		}
-		items := make([]item, 0, len(list))
-		for _, p := range list {
-			items = append(items, item{p.ID, p.Name, p.IDMasked, p.PhoneMasked, p.Ethnicity, p.Sex, p.BirthDate, int(p.Kind), p.OrgID, p.OrgName,
-				p.BuildingGroup, p.HouseholdCode, p.Tags.Keys(), string(p.Status)})
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"items": items, "total": total})
-	})
-}
 
 // Run generates, measures and reports; ok is false when a target was
 // missed.

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -180,9 +179,9 @@ func pngBytes(t *testing.T) []byte {
 	return b.Bytes()
 }
 
-// TestAttachments: photos and PDFs by their content are kept under the
-// data directory with their SHA-256; text named .jpg, an executable, an
-// empty file and anything over 10 MB are refused with nothing kept.
+// TestAttachments: photos and PDFs by their content are kept in the file
+// store with their SHA-256; text named .jpg, an executable, an empty file,
+// a PNG named .pdf and anything over 10 MB are refused with nothing kept.
 func TestAttachments(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		f := newFix(t, d)
@@ -197,6 +196,7 @@ func TestAttachments(t *testing.T) {
 			{"scan.pdf", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00"), "err.attachment_type"},
 			{"page.png", []byte("<html><body>hi</body></html>"), "err.attachment_type"},
 			{"empty.png", nil, "err.attachment_type"},
+			{"scan.pdf", pngBytes(t), "err.attachment_mismatch"},
 			{"big.pdf", big, "err.attachment_too_large"},
 		} {
 			_, err := f.s.Attach(f.ctx, f.staffA, c.ID, tc.name, bytes.NewReader(tc.data))
@@ -208,8 +208,8 @@ func TestAttachments(t *testing.T) {
 		if n := f.count(t, `SELECT COUNT(*) FROM case_attachments`); n != 0 {
 			t.Fatalf("%d attachments kept from refusals", n)
 		}
-		if entries, _ := os.ReadDir(filepath.Join(f.s.DataDir, "attachments", "2026")); len(entries) != 0 {
-			t.Fatalf("%d files kept from refusals", len(entries))
+		if n := f.count(t, `SELECT COUNT(*) FROM files`) + f.count(t, `SELECT COUNT(*) FROM file_chunks`); n != 0 {
+			t.Fatalf("%d file rows kept from refusals", n)
 		}
 		pic := pngBytes(t)
 		good := []struct {
@@ -245,8 +245,11 @@ func TestAttachments(t *testing.T) {
 		if err != nil || len(list) != len(good) || list[0].Name != "现场.png" {
 			t.Errorf("attachments %+v %v", list, err)
 		}
-		if entries, _ := os.ReadDir(filepath.Join(f.s.DataDir, "attachments", "2026")); len(entries) != len(good) {
-			t.Errorf("%d files on disk", len(entries))
+		if n := f.count(t, `SELECT COUNT(*) FROM files`); n != len(good) {
+			t.Errorf("%d files in the store", n)
+		}
+		if entries, _ := os.ReadDir(f.s.DataDir); len(entries) != 0 {
+			t.Errorf("%d entries written to the data directory", len(entries))
 		}
 		if evs := f.events(t, c.ID); evs[len(evs)-1].Action != cases.ActAttach {
 			t.Errorf("timeline %v", actions(evs))

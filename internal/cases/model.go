@@ -227,7 +227,7 @@ type Attachment struct {
 	SHA256      string
 	Username    string
 	CreatedAt   string
-	path        string
+	fileID      int64
 }
 
 // KindRule is the deadlines of a kind, in working days (0: the same day).

@@ -260,6 +260,34 @@ func (s *Service) UnreadCount(ctx context.Context, a *auth.Actor) (int, error) {
 	return n, err
 }
 
+// Badges are the counts every page's navigation shows.
+type Badges struct {
+	// Unread notifications of the actor (the bell).
+	Unread int
+	// Overdue open cases in the actor's scope (the cases entry), for those
+	// who see cases.
+	Overdue int
+}
+
+// Badges counts the navigation's badges in one query.
+func (s *Service) Badges(ctx context.Context, a *auth.Actor) (Badges, error) {
+	var b Badges
+	if err := a.Require(auth.Self); err != nil {
+		return b, err
+	}
+	q := `SELECT (SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at = ''), `
+	args := []any{a.UserID}
+	if a.Can(auth.CaseView) {
+		where, wargs := s.where(a, Filter{Overdue: true})
+		q += `(SELECT COUNT(*) FROM cases c` + where + `)`
+		args = append(args, wargs...)
+	} else {
+		q += `0`
+	}
+	err := s.DB.QueryRow(ctx, q, args...).Scan(&b.Unread, &b.Overdue)
+	return b, err
+}
+
 // MarkRead marks the actor's notifications read: the given ones, or all
 // when none is given. Other users' notifications are left alone.
 func (s *Service) MarkRead(ctx context.Context, a *auth.Actor, ids ...int64) (int, error) {

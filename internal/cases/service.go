@@ -16,6 +16,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/files"
 	"shiliu/internal/people"
 	"shiliu/internal/ref"
 	"shiliu/internal/secret"
@@ -37,7 +38,9 @@ type Service struct {
 	// FromSource(workdaySource.Calendar) in the application; New sets a
 	// weekday-only calendar.
 	Cal func(ctx context.Context) (Calendar, error)
-	// DataDir holds attachments, under attachments/<yyyy>/.
+	// Files keeps attachments. DataDir is where earlier versions kept them
+	// (attachments/<yyyy>/…), until MoveDiskFiles moves them in.
+	Files   *files.Store
 	DataDir string
 	// Notifier, when set, also sends emergency and escalation notices
 	// outside the application (webhook, email). Failures are logged.
@@ -55,7 +58,7 @@ type Service struct {
 // New returns the case service with a weekday-only calendar; set Cal to the
 // holiday calendar.
 func New(d *db.DB, keys *secret.Keys, dataDir string) *Service {
-	return &Service{DB: d, Keys: keys, People: people.New(d, keys), Cal: Weekdays(WeekdayCalendar{}), DataDir: dataDir,
+	return &Service{DB: d, Keys: keys, People: people.New(d, keys), Cal: Weekdays(WeekdayCalendar{}), Files: files.New(d), DataDir: dataDir,
 		Log: slog.Default(), Now: time.Now, EscalateEvery: 5}
 }
 
@@ -369,28 +372,48 @@ func (s *Service) Intake(ctx context.Context, a *auth.Actor, in IntakeInput) (*C
 	if err := a.Require(auth.CaseIntake); err != nil {
 		return nil, err
 	}
-	if !a.Can(auth.CaseIntake) {
-		return nil, errs.E(errs.Forbidden, "err.forbidden")
-	}
-	c, err := s.validateIntake(ctx, a, in)
-	if err != nil {
-		return nil, err
-	}
-	cal, err := s.calendar(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var id int64
-	var notices []Message
-	err = s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		id, notices, err = s.intake(ctx, tx, a, c, cal)
+	var after func()
+	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
+		var err error
+		id, after, err = s.IntakeTx(ctx, tx, a, in)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.send(notices)
+	after()
 	return s.Get(ctx, a, id)
+}
+
+// IntakeTx is Intake inside the caller's transaction, for a write of
+// another domain that opens a case with it (a contact's opinion becomes a
+// feedback case): both commit or neither. after sends the case's
+// notifications and must be called once the transaction has committed.
+func (s *Service) IntakeTx(ctx context.Context, tx *db.Tx, a *auth.Actor, in IntakeInput) (id int64, after func(), err error) {
+	if err := a.Require(auth.CaseIntake); err != nil {
+		return 0, nil, err
+	}
+	c, err := s.validateIntake(ctx, a, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	cal, err := s.calendar(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	id, notices, err := s.intake(ctx, tx, a, c, cal)
+	if err != nil {
+		return 0, nil, err
+	}
+	return id, func() { s.send(notices) }, nil
+}
+
+// FeedbackCase opens the feedback case (信息反馈) that tracks an opinion a
+// representative figure gave, in the transaction that records the contact
+// (pairing.FeedbackIntake).
+func (s *Service) FeedbackCase(ctx context.Context, tx *db.Tx, a *auth.Actor, personID int64, opinion string) (int64, func(), error) {
+	return s.IntakeTx(ctx, tx, a, IntakeInput{Channel: Visit, Kind: Feedback, Urgency: Normal, PersonID: personID, Summary: opinion})
 }
 
 func (s *Service) intake(ctx context.Context, tx *db.Tx, a *auth.Actor, c *checkedIntake, cal Calendar) (int64, []Message, error) {

@@ -172,6 +172,11 @@ type TransitionInput struct {
 // scope (a user of another unit returning a case assigned to them by
 // name): the web layer should then go back to the list.
 func (s *Service) Transition(ctx context.Context, a *auth.Actor, id int64, in TransitionInput) (*Case, error) {
+	// Who may open cases at all; then the case's scope (out of it reads as
+	// not found), then the step's own permission (allowedStep).
+	if err := a.Require(auth.CaseRead); err != nil {
+		return nil, err
+	}
 	var notices []Message
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		var err error

@@ -85,6 +85,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 	cs.Now = func() time.Time { return clock }
 	ps := pairing.New(g.DB, "")
 	ps.Now = func() time.Time { return today }
+	ps.Feedback = cs
 	st := &g.Res.Activity
 
 	// Cases: about one for every ten persons over the past year.
@@ -231,15 +232,8 @@ func genActivity(ctx context.Context, g *Gen) error {
 			return fmt.Errorf("demo contact: %w", err)
 		}
 		st.Contacts++
-		if in.Opinion != "" {
-			kase, err := cs.Intake(ctx, demoActor, cases.IntakeInput{Channel: cases.Visit, Kind: cases.Feedback, PersonID: p.id, Summary: in.Opinion})
-			if err != nil {
-				return fmt.Errorf("demo feedback: %w", err)
-			}
+		if c.CaseID != 0 {
 			st.Cases++
-			if err := ps.LinkContactCase(ctx, demoActor, c.ID, kase.ID); err != nil {
-				return err
-			}
 		}
 	}
 

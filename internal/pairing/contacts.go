@@ -51,8 +51,9 @@ type ContactInput struct {
 	Mode  Mode
 	Topic string
 	Note  string
-	// Opinion is an opinion or suggestion collected (信息反馈). The caller
-	// opens a feedback case for it and links it with LinkContactCase.
+	// Opinion is an opinion or suggestion collected (信息反馈). With the
+	// service's Feedback set, LogContact opens its feedback case and links
+	// it in the same transaction.
 	Opinion string
 }
 
@@ -135,6 +136,7 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		in.UserID = a.UserID
 	}
 	var id int64
+	after := func() {}
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		var orgID, tags int64
 		var path, status string
@@ -179,12 +181,22 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		if err != nil {
 			return fmt.Errorf("insert contact: %w", err)
 		}
-		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "contact", EntityID: strconv.FormatInt(id, 10),
+		err = audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "contact", EntityID: strconv.FormatInt(id, 10),
 			Detail: map[string]any{"person_id": in.PersonID, "user_id": in.UserID, "date": in.Date, "mode": in.Mode, "opinion": in.Opinion != ""}})
+		if err != nil || in.Opinion == "" || s.Feedback == nil {
+			return err
+		}
+		caseID, send, err := s.Feedback.FeedbackCase(ctx, tx, a, in.PersonID, in.Opinion)
+		if err != nil {
+			return fmt.Errorf("feedback case: %w", err)
+		}
+		after = send
+		return s.linkCase(ctx, tx, a, id, caseID)
 	})
 	if err != nil {
 		return nil, err
 	}
+	after()
 	return s.Contact(ctx, a, id)
 }
 
@@ -300,14 +312,30 @@ func (s *Service) LinkContactCase(ctx context.Context, a *auth.Actor, contactID,
 		return errs.E(errs.Invalid, "err.contact_no_opinion")
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE contacts SET case_id = ? WHERE id = ? AND case_id IS NULL`, caseID, contactID)
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM cases WHERE id = ? AND kind = 'feedback'`, caseID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.InvalidFields(map[string]string{"case_id": "err.case_unknown"})
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.Conflict, "err.contact_linked")
-		}
-		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: "link_case", Entity: "contact", EntityID: strconv.FormatInt(contactID, 10),
-			Detail: map[string]any{"case_id": caseID}})
+		return s.linkCase(ctx, tx, a, contactID, caseID)
 	})
+}
+
+// linkCase records caseID as the case that tracks the contact's opinion.
+func (s *Service) linkCase(ctx context.Context, tx *db.Tx, a *auth.Actor, contactID, caseID int64) error {
+	res, err := tx.Exec(ctx, `UPDATE contacts SET case_id = ? WHERE id = ? AND case_id IS NULL`, caseID, contactID)
+	if db.IsUniqueViolation(err) {
+		return errs.E(errs.Conflict, "err.contact_linked")
+	}
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.E(errs.Conflict, "err.contact_linked")
+	}
+	return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: "link_case", Entity: "contact", EntityID: strconv.FormatInt(contactID, 10),
+		Detail: map[string]any{"case_id": caseID}})
 }

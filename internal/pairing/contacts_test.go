@@ -1,15 +1,20 @@
 package pairing_test
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"shiliu/internal/auth"
+	"shiliu/internal/cases"
 	"shiliu/internal/db"
 	"shiliu/internal/dbtest"
 	"shiliu/internal/errs"
 	"shiliu/internal/pairing"
+	"shiliu/internal/workday"
 )
 
 func contactIDs(cs []*pairing.Contact) []int64 {
@@ -123,20 +128,105 @@ func TestContacts(t *testing.T) {
 		_, err := f.s.Contact(f.ctx, f.staffB, staffA.ID)
 		wantOutOfScope(t, err)
 
-		// The opinion is tracked by a feedback case the caller creates.
-		if err := f.s.LinkContactCase(f.ctx, f.staffA, staffA.ID, 42); err != nil {
+		// An opinion logged without the cases service at hand is linked to
+		// its feedback case afterwards; the case must exist.
+		cs := f.cases(t)
+		k1, k2 := f.feedback(t, cs, f.repA.ID), f.feedback(t, cs, f.repA.ID)
+		if err := f.s.LinkContactCase(f.ctx, f.staffA, staffA.ID, k1); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := f.s.Contact(f.ctx, f.staffA, staffA.ID); got.CaseID != 42 {
-			t.Errorf("case %d", got.CaseID)
+		if got, _ := f.s.Contact(f.ctx, f.staffA, staffA.ID); got.CaseID != k1 {
+			t.Errorf("case %d, want %d", got.CaseID, k1)
 		}
 		f.wantAudit(t, "link_case", "contact", staffA.ID, 1, "staffa")
-		wantKind(t, f.s.LinkContactCase(f.ctx, f.staffA, staffA.ID, 43), errs.Conflict, "err.contact_linked")
-		wantKind(t, f.s.LinkContactCase(f.ctx, f.admin, admin.ID, 44), errs.Invalid, "err.contact_no_opinion")
-		wantOutOfScope(t, f.s.LinkContactCase(f.ctx, f.staffB, liaison.ID, 45))
+		wantKind(t, f.s.LinkContactCase(f.ctx, f.staffA, staffA.ID, k2), errs.Conflict, "err.contact_linked")
+		wantKind(t, f.s.LinkContactCase(f.ctx, f.admin, liaison.ID, k1), errs.Conflict, "err.contact_linked") // one case tracks one contact
+		wantKind(t, f.s.LinkContactCase(f.ctx, f.admin, admin.ID, k2), errs.Invalid, "err.contact_no_opinion")
+		wantKind(t, f.s.LinkContactCase(f.ctx, f.admin, liaison.ID, k2+1000), errs.Invalid, "err.invalid_form") // no such case
+		wantOutOfScope(t, f.s.LinkContactCase(f.ctx, f.staffB, liaison.ID, k2))
 		list, _, _ := f.s.Contacts(f.ctx, f.admin, pairing.ContactFilter{Unlinked: true})
 		if got := contactIDs(list); !slices.Equal(got, []int64{liaison.ID}) {
 			t.Errorf("unlinked opinions %v, want [%d]", got, liaison.ID)
+		}
+	})
+}
+
+// cases returns a cases service on the fixture's database.
+func (f *fix) cases(t *testing.T) *cases.Service {
+	cs := cases.New(f.d, f.keys, t.TempDir())
+	cs.Cal = cases.FromSource((&workday.Source{DB: f.d}).Calendar)
+	cs.Now = func() time.Time { return clock }
+	cs.People.Now = cs.Now
+	return cs
+}
+
+// feedback opens a feedback case about person and returns its id.
+func (f *fix) feedback(t *testing.T, cs *cases.Service, person int64) int64 {
+	t.Helper()
+	c, err := cs.Intake(f.ctx, f.admin, cases.IntakeInput{Channel: cases.Visit, Kind: cases.Feedback, Urgency: cases.Normal, PersonID: person, Summary: "意见"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+// failingIntake opens the case, then fails: the contact must not stay.
+type failingIntake struct{ cs *cases.Service }
+
+func (fi failingIntake) FeedbackCase(ctx context.Context, tx *db.Tx, a *auth.Actor, personID int64, opinion string) (int64, func(), error) {
+	if _, _, err := fi.cs.FeedbackCase(ctx, tx, a, personID, opinion); err != nil {
+		return 0, nil, err
+	}
+	return 0, nil, errors.New("the link fails")
+}
+
+// TestContactOpensItsCase: a contact with an opinion, its feedback case
+// and their link are written in one transaction: all three, or nothing.
+func TestContactOpensItsCase(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFix(t, d)
+		cs := f.cases(t)
+		count := func(table string) int {
+			var n int
+			if err := d.QueryRow(f.ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		in := pairing.ContactInput{PersonID: f.repA.ID, Date: "2026-06-01", Mode: pairing.ModeVisit, Topic: "走访", Opinion: "希望增设清真食堂窗口"}
+
+		f.s.Feedback = failingIntake{cs}
+		contacts, kases := count("contacts"), count("cases")
+		if _, err := f.s.LogContact(f.ctx, f.staffA, in); err == nil {
+			t.Fatal("a failing case intake saved the contact")
+		}
+		if count("contacts") != contacts || count("cases") != kases {
+			t.Fatalf("a failure in the middle left %d contacts and %d cases, want %d and %d", count("contacts"), count("cases"), contacts, kases)
+		}
+
+		f.s.Feedback = cs
+		c, err := f.s.LogContact(f.ctx, f.staffA, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.CaseID == 0 {
+			t.Fatal("the opinion opened no case")
+		}
+		k, err := cs.Get(f.ctx, f.staffA, c.CaseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.Kind != cases.Feedback || k.Summary != in.Opinion || k.PersonID != f.repA.ID || k.Channel != cases.Visit {
+			t.Errorf("case %+v, want a feedback case of the opinion about the figure", k)
+		}
+		f.wantAudit(t, "link_case", "contact", c.ID, 1, "staffa")
+		// Without an opinion, no case.
+		in.Opinion = ""
+		if c, err := f.s.LogContact(f.ctx, f.staffA, in); err != nil || c.CaseID != 0 {
+			t.Errorf("contact without an opinion: case %d, %v", c.CaseID, err)
+		}
+		if got := count("cases"); got != kases+1 {
+			t.Errorf("%d cases, want %d", got, kases+1)
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
 	"shiliu/internal/people"
+	"shiliu/internal/secret"
 )
 
 // clock is the fixture's "now": Monday 2026-06-15 10:00 in China.
@@ -27,6 +28,7 @@ const today = "2026-06-15"
 // committee C; the actors working there; persons and households in hardship,
 // a volunteer and representative figures; and assignments to liaisons.
 type fix struct {
+	keys    *secret.Keys
 	ctx     context.Context
 	d       *db.DB
 	s       *pairing.Service
@@ -53,7 +55,7 @@ func newFix(t *testing.T, d *db.DB) *fix {
 	t.Helper()
 	ctx := context.Background()
 	keys := fixture.Keys(t)
-	f := &fix{ctx: ctx, d: d, reg: people.New(d, keys), dataDir: t.TempDir()}
+	f := &fix{ctx: ctx, d: d, reg: people.New(d, keys), dataDir: t.TempDir(), keys: keys}
 	f.reg.Now = func() time.Time { return clock }
 	f.s = pairing.New(d, f.dataDir)
 	f.s.Now = func() time.Time { return clock }

@@ -26,20 +26,37 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/files"
 	"shiliu/internal/ref"
 )
 
 // Service is pairing assistance, befriending contacts and duty rosters.
 type Service struct {
 	DB *db.DB
-	// DataDir is where visit photos are kept (DataDir/photos/<yyyy>/…).
+	// Files keeps visit photos. DataDir is where earlier versions kept them
+	// (photos/<yyyy>/…), until MoveDiskFiles moves them in.
+	Files   *files.Store
 	DataDir string
 	// Now is the clock (tests move it).
 	Now func() time.Time
+	// Feedback opens the feedback case of a contact's opinion in the
+	// contact's own transaction (the cases service). Nil leaves opinions
+	// unlinked, listed for LinkContactCase.
+	Feedback FeedbackIntake
+}
+
+// FeedbackIntake opens the case that tracks an opinion collected in a
+// contact, inside the transaction tx that records the contact, so the
+// contact, its case and their link are written together or not at all.
+// after is called once tx has committed (the case's notifications).
+type FeedbackIntake interface {
+	FeedbackCase(ctx context.Context, tx *db.Tx, a *auth.Actor, personID int64, opinion string) (caseID int64, after func(), err error)
 }
 
 // New returns the service; photos are stored under dataDir.
-func New(d *db.DB, dataDir string) *Service { return &Service{DB: d, DataDir: dataDir, Now: time.Now} }
+func New(d *db.DB, dataDir string) *Service {
+	return &Service{DB: d, Files: files.New(d), DataDir: dataDir, Now: time.Now}
+}
 
 var cst = time.FixedZone("CST", 8*3600)
 

@@ -1,15 +1,11 @@
 package pairing
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -17,13 +13,17 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/files"
 )
 
 // MaxPhotoBytes is the largest visit photo accepted.
 const MaxPhotoBytes = 10 << 20
 
-// photoTypes are the image types accepted, as sniffed from the content.
-var photoTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
+// PhotoKind is what a visit photo may be: an image by its content (never
+// its name), up to MaxPhotoBytes.
+var PhotoKind = files.Kind{Name: "visit photo", Field: "photo", MaxBytes: MaxPhotoBytes,
+	Types: []string{files.JPEG, files.PNG, files.GIF, files.WebP},
+	Keys:  files.Keys{Empty: "err.photo_empty", Type: "err.photo_type", Mismatch: "err.photo_mismatch", TooLarge: "err.photo_too_large"}}
 
 // Photo is an uploaded image.
 type Photo struct {
@@ -86,18 +86,16 @@ func MayLogVisit(a *auth.Actor, p *Pairing) bool { return mayLogVisit(a, p) }
 // MayEdit tells the web layer whether to offer editing and ending.
 func MayEdit(a *auth.Actor, p *Pairing) bool { return mayEdit(a, p) }
 
-// sniffPhoto checks a photo: an image by its content, not its name, and
-// not over MaxPhotoBytes. It returns the content type or a field error key.
+// sniffPhoto checks a photo as the file store will (an image by its
+// content, not over MaxPhotoBytes), so that its error is reported with the
+// form's others. It returns the content type or a field error key.
 func sniffPhoto(ph *Photo) (string, string) {
-	if len(ph.Data) == 0 {
-		return "", "err.photo_empty"
-	}
 	if len(ph.Data) > MaxPhotoBytes {
-		return "", "err.photo_too_large"
+		return "", PhotoKind.Keys.TooLarge
 	}
-	ct := http.DetectContentType(ph.Data)
-	if !photoTypes[ct] {
-		return "", "err.photo_type"
+	ct, err := PhotoKind.Check(ph.Data[:min(len(ph.Data), 512)], ph.Filename)
+	if e, ok := errs.As(err); ok {
+		return "", e.Fields[PhotoKind.Field]
 	}
 	return ct, ""
 }
@@ -135,19 +133,13 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		if ctype, key = sniffPhoto(in.Photo); key != "" {
 			f["photo"] = key
 		}
-		photoName = strings.TrimSpace(filepath.Base(strings.ReplaceAll(in.Photo.Filename, `\`, "/")))
-		if photoName == "." || photoName == "/" {
-			photoName = ""
-		}
-		if r := []rune(photoName); len(r) > 100 {
-			photoName = string(r[len(r)-100:])
-		}
+		photoName = files.CleanName(in.Photo.Filename)
 	}
 	if in.VisitorUserID == 0 && in.VisitorName == "" {
 		in.VisitorUserID = a.UserID
 	}
 	// The pairing and the actor's right are checked before anything is
-	// written to disk.
+	// stored.
 	p, err := s.Get(ctx, a, pairingID)
 	if err != nil {
 		return nil, err
@@ -174,12 +166,6 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 	if len(f) > 0 {
 		return nil, errs.InvalidFields(f)
 	}
-	var rel string
-	if in.Photo != nil {
-		if rel, err = s.storePhoto(in.Date[:4], in.Photo.Data); err != nil {
-			return nil, err
-		}
-	}
 	var id int64
 	err = s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		// Lock the pairing's row first (PostgreSQL), so that two visits
@@ -195,14 +181,19 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		if status == string(Ended) && in.Date > endedAt {
 			return errs.InvalidFields(map[string]string{"date": "err.date_after_end"})
 		}
-		var size int64
+		var size, fileID int64
 		if in.Photo != nil {
-			size = int64(len(in.Photo.Data))
+			// In the visit's transaction: a refused visit keeps no photo.
+			pf, err := s.Files.PutTx(ctx, tx, PhotoKind, in.Photo.Filename, bytes.NewReader(in.Photo.Data), a.UserID)
+			if err != nil {
+				return err
+			}
+			size, fileID, ctype = pf.Size, pf.ID, pf.MIME
 		}
 		var err error
 		id, err = tx.InsertID(ctx, `INSERT INTO pairing_visits (pairing_id, date, visitor_user_id, visitor_name, help, value_cents, note,
-			photo_path, photo_type, photo_name, photo_size, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			pairingID, in.Date, nullID(in.VisitorUserID), in.VisitorName, in.Help, in.ValueCents, in.Note, rel, ctype, photoName, size,
+			photo_path, photo_file_id, photo_type, photo_name, photo_size, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)`,
+			pairingID, in.Date, nullID(in.VisitorUserID), in.VisitorName, in.Help, in.ValueCents, in.Note, nullID(fileID), ctype, photoName, size,
 			nullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
@@ -212,63 +203,31 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		}
 		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "pairing_visit", EntityID: strconv.FormatInt(id, 10),
 			Detail: map[string]any{"pairing_id": pairingID, "date": in.Date, "visitor_user_id": in.VisitorUserID, "visitor_name": in.VisitorName,
-				"value_cents": in.ValueCents, "photo": rel != ""}})
+				"value_cents": in.ValueCents, "photo": in.Photo != nil}})
 	})
 	if err != nil {
-		if rel != "" {
-			os.Remove(filepath.Join(s.DataDir, rel))
-		}
 		return nil, err
 	}
 	return s.visit(ctx, id)
 }
 
-// storePhoto writes a photo under DataDir/photos/<year>/ with a random name
-// and returns its path relative to DataDir.
-func (s *Service) storePhoto(year string, data []byte) (string, error) {
-	if s.DataDir == "" {
-		return "", errors.New("visit photo: no data directory")
-	}
-	dir := filepath.Join(s.DataDir, "photos", year)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("visit photo: %w", err)
-	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	name := hex.EncodeToString(b)
-	full := filepath.Join(dir, name)
-	fh, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", fmt.Errorf("visit photo: %w", err)
-	}
-	if _, err := fh.Write(data); err != nil {
-		fh.Close()
-		os.Remove(full)
-		return "", fmt.Errorf("visit photo: %w", err)
-	}
-	if err := fh.Close(); err != nil {
-		os.Remove(full)
-		return "", fmt.Errorf("visit photo: %w", err)
-	}
-	return "photos/" + year + "/" + name, nil
-}
-
 const visitCols = `v.id, v.pairing_id, v.date, COALESCE(v.visitor_user_id, 0), v.visitor_name, COALESCE(vu.display_name, ''), COALESCE(vu.username, ''),
-	v.help, v.value_cents, v.note, v.photo_path, v.photo_name, v.photo_type, v.photo_size, COALESCE(cu.username, ''), v.created_at`
+	v.help, v.value_cents, v.note, COALESCE(v.photo_file_id, 0), v.photo_path, v.photo_name, v.photo_type, v.photo_size, COALESCE(cu.username, ''), v.created_at`
 
 const visitFrom = ` FROM pairing_visits v LEFT JOIN users vu ON vu.id = v.visitor_user_id LEFT JOIN users cu ON cu.id = v.created_by`
 
 func scanVisit(sc interface{ Scan(...any) error }) (*Visit, error) {
 	var v Visit
 	var dn, un, path string
-	if err := sc.Scan(&v.ID, &v.PairingID, &v.Date, &v.VisitorUserID, &v.VisitorName, &dn, &un, &v.Help, &v.ValueCents, &v.Note, &path,
+	var fileID int64
+	if err := sc.Scan(&v.ID, &v.PairingID, &v.Date, &v.VisitorUserID, &v.VisitorName, &dn, &un, &v.Help, &v.ValueCents, &v.Note, &fileID, &path,
 		&v.PhotoName, &v.PhotoType, &v.PhotoSize, &v.CreatedBy, &v.CreatedAt); err != nil {
 		return nil, err
 	}
 	if v.VisitorUserID != 0 && v.VisitorName == "" {
 		v.VisitorName = userName(dn, un)
 	}
-	v.HasPhoto = path != ""
+	v.HasPhoto = fileID != 0 || path != ""
 	return &v, nil
 }
 
@@ -302,23 +261,23 @@ func (s *Service) Visits(ctx context.Context, a *auth.Actor, pairingID int64) ([
 
 // PhotoFile is an open visit photo; the caller closes it.
 type PhotoFile struct {
-	*os.File
+	*files.Reader
 	Name        string // as uploaded
 	ContentType string
 	Size        int64
 	ModTime     string // the visit's created_at
 }
 
-// Photo opens the photo of a visit whose pairing is in the actor's scope.
+// Photo opens the photo of a visit whose pairing is in the actor's scope
+// (checked here: the file store does not know who may see what).
 func (s *Service) Photo(ctx context.Context, a *auth.Actor, visitID int64) (*PhotoFile, error) {
 	if err := a.Require(auth.PairingView); err != nil {
 		return nil, err
 	}
-	var pid int64
-	var rel string
+	var pid, fileID int64
 	pf := &PhotoFile{}
-	err := s.DB.QueryRow(ctx, `SELECT pairing_id, photo_path, photo_name, photo_type, photo_size, created_at FROM pairing_visits WHERE id = ?`, visitID).
-		Scan(&pid, &rel, &pf.Name, &pf.ContentType, &pf.Size, &pf.ModTime)
+	err := s.DB.QueryRow(ctx, `SELECT pairing_id, COALESCE(photo_file_id, 0), photo_name, photo_type, photo_size, created_at FROM pairing_visits WHERE id = ?`, visitID).
+		Scan(&pid, &fileID, &pf.Name, &pf.ContentType, &pf.Size, &pf.ModTime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -328,14 +287,15 @@ func (s *Service) Photo(ctx context.Context, a *auth.Actor, visitID int64) (*Pho
 	if _, err := s.Get(ctx, a, pid); err != nil {
 		return nil, err
 	}
-	if rel == "" || strings.Contains(rel, "..") {
+	if fileID == 0 {
+		// None, or still on disk until MoveDiskFiles moves it in.
 		return nil, errs.ErrNotFound
 	}
-	fh, err := os.Open(filepath.Join(s.DataDir, filepath.FromSlash(rel)))
+	fh, err := s.Files.Open(ctx, fileID)
 	if err != nil {
 		return nil, fmt.Errorf("open visit photo %d: %w", visitID, err)
 	}
-	pf.File = fh
+	pf.Reader = fh
 	return pf, nil
 }
 

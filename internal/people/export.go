@@ -11,6 +11,7 @@ import (
 
 	"shiliu/internal/audit"
 	"shiliu/internal/auth"
+	"shiliu/internal/errs"
 	"shiliu/internal/people/roster"
 	"shiliu/internal/ref"
 	"shiliu/internal/secret"
@@ -23,13 +24,16 @@ import (
 // from auth.PersonReveal; the command line may); every cell is text, and
 // values that would run as formulas are prefixed with an apostrophe. One
 // audit record notes the count and whether full values were included; it
-// is written before the workbook. a is nil for the command line (the
-// whole registry). It returns the number of persons written.
+// is written before the workbook. The command line exports the whole
+// registry as the system actor. It returns the number of persons written.
 func (s *Service) ExportRoster(ctx context.Context, a *auth.Actor, f Filter, reveal bool, w io.Writer) (int, error) {
-	scoped := a
-	if scoped == nil {
-		scoped = &auth.Actor{OrgPath: "/"}
+	if err := a.Require(auth.PersonExport); err != nil {
+		return 0, err
 	}
+	if reveal && !a.Can(auth.PersonReveal) {
+		return 0, errs.ErrForbidden
+	}
+	scoped := a
 	labels, err := s.rosterPlaces(ctx, a, true)
 	if err != nil {
 		return 0, err

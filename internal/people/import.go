@@ -182,16 +182,18 @@ func fileError(err error) error {
 // is already registered. Everything is applied in one transaction with one
 // audit record, or nothing is.
 //
-// a is nil for the command line (every committee; the operator is
-// trusted). Otherwise rows may name only committees in a's scope, and a row
-// whose person is registered outside it is rejected (out_of_scope); whether
-// a may import at all is the caller's check (auth.PersonImport).
+// Rows may name only committees in a's scope (the command line's system
+// actor: every committee), and a row whose person is registered outside it
+// is rejected (out_of_scope). a must hold auth.PersonImport.
 //
 // The error is non-nil only when the import could not run: a file that
 // cannot be read, has no header row or breaks the limits (kind Invalid,
 // wrapping a *roster.Error), or a database failure. Rejected rows are not
 // errors.
 func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, r io.ReaderAt, size int64, opts ImportOptions) (*ImportReport, error) {
+	if err := a.Require(auth.PersonImport); err != nil {
+		return nil, err
+	}
 	file, err := roster.Open(name, r, size, opts.Limits)
 	if err != nil {
 		return nil, fileError(err)
@@ -270,11 +272,10 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 }
 
 // rosterPlaces loads the committees (and their building groups) an
-// import may name: those in a's scope, or all for the command line and
-// for labels (all).
+// import may name: those in a's scope, or all for labels (all).
 func (s *Service) rosterPlaces(ctx context.Context, a *auth.Actor, all bool) (*roster.Places, error) {
 	cond, args := "", []any(nil)
-	if a != nil && !all {
+	if !all {
 		lo, hi := a.Scope().PathRange()
 		cond, args = " AND path >= ? AND path < ?", []any{lo, hi}
 	}

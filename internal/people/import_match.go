@@ -188,7 +188,7 @@ func (ap *applier) apply(ctx context.Context, items []*item) error {
 		}
 		rec := &res.Record
 		ex := found[it.idIndex]
-		if ex != nil && ap.a != nil && !ap.a.Scope().Contains(ex.path) {
+		if ex != nil && !ap.a.Scope().Contains(ex.path) {
 			res.Reject(roster.CodeOutOfScope, roster.OutOfScopeReason)
 			if err := ap.reject(it); err != nil {
 				return err

@@ -422,8 +422,11 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, a *auth.Actor, old *Per
 // allowed to see it, and records who asked, when and why. field is
 // "id_number" or "phone"; reason must be given.
 func (s *Service) Reveal(ctx context.Context, a *auth.Actor, id int64, field, reason string) (string, error) {
-	// Scope first (Get needs PersonView), then PersonReveal: out of scope
-	// reads as not found whatever the role.
+	// Scope first, then PersonReveal: out of scope reads as not found
+	// whatever the role.
+	if err := a.Require(auth.PersonView); err != nil {
+		return "", err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" || tooLong(reason, 200) {
 		return "", errs.InvalidFields(map[string]string{"reason": "err.reason_required"})

@@ -18,7 +18,7 @@ type apiOrgUnit struct {
 	ID        int64  `json:"id"`
 	Code      string `json:"code"`
 	Name      string `json:"name"`
-	Kind      string `json:"kind"`
+	Kind      string `json:"kind" enum:"district,subdistrict,committee,building_group,liaison_group"`
 	ParentID  int64  `json:"parent_id,omitempty"`
 	Path      string `json:"path"`
 	Depth     int    `json:"depth"`
@@ -126,12 +126,12 @@ func (s *Server) apiOrgGet(w http.ResponseWriter, r *http.Request) {
 type apiOrgInput struct {
 	Code     string `json:"code"`
 	Name     string `json:"name"`
-	Kind     string `json:"kind"`
+	Kind     string `json:"kind" enum:"district,subdistrict,committee,building_group,liaison_group"`
 	ParentID int64  `json:"parent_id"`
 	Address  string `json:"address"`
 	Contact  string `json:"contact"`
 	Note     string `json:"note"`
-	Version  int    `json:"version"`
+	Version  int    `json:"version" doc:"required on update: the version you read"`
 }
 
 func (in apiOrgInput) input() org.Input {
@@ -285,7 +285,7 @@ type apiAuditRecord struct {
 func (s *Server) apiAuditList(w http.ResponseWriter, r *http.Request) {
 	f := auditFilterFrom(r)
 	f.Limit, f.Offset = limitOffset(r)
-	recs, total, err := audit.List(r.Context(), s.DB, f)
+	recs, total, err := audit.List(r.Context(), s.DB, actorOf(r), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return

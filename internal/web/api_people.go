@@ -15,11 +15,11 @@ type apiPerson struct {
 	Name              string   `json:"name"`
 	IDNumberMasked    string   `json:"id_number_masked"`
 	PhoneMasked       string   `json:"phone_masked"`
-	Ethnicity         string   `json:"ethnicity"`
-	Sex               int      `json:"sex"`
+	Ethnicity         string   `json:"ethnicity" doc:"GB/T 3304 code"`
+	Sex               int      `json:"sex" doc:"1 male, 2 female"`
 	BirthDate         string   `json:"birth_date"`
 	BirthRegion       string   `json:"birth_region"`
-	Kind              int      `json:"kind"`
+	Kind              int      `json:"kind" doc:"1 registered (户籍), 2 floating (流动)"`
 	OrgID             int64    `json:"committee_id"`
 	OrgName           string   `json:"committee"`
 	BuildingGroupID   int64    `json:"building_group_id,omitempty"`

@@ -14,17 +14,8 @@ import (
 	"shiliu/internal/people"
 )
 
-// Kinds, channels and results for case forms and filters.
-func (p *Page) CaseKinds() []cases.Kind       { return cases.Kinds }
-func (p *Page) CaseChannels() []cases.Channel { return cases.Channels }
-func (p *Page) CaseStatuses() []cases.Status  { return cases.Statuses }
-func (p *Page) CaseResults() []cases.Result   { return cases.Results }
-
 // Allowed lists the workflow actions the page's actor may take on c.
 func (p *Page) Allowed(c *cases.Case) []cases.Action { return c.Allowed(p.Actor) }
-
-// Time shows a stored timestamp in China time (or "—").
-func (p *Page) Time(ts string) string { return fmtTime(ts, "2006-01-02 15:04") }
 
 type caseIndexPage struct {
 	Page
@@ -66,15 +57,11 @@ func (s *Server) caseIndex(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f.Limit = 1
-	_, total, err := s.Cases.List(r.Context(), a, f)
+	p.Cases, p.Pager, err = listPage(r, 50, func(limit, offset int) ([]*cases.Case, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.Cases.List(r.Context(), a, f)
+	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p.Pager = newPager(r, total, 50)
-	f.Limit, f.Offset = p.Pager.PerPage, p.Pager.Offset()
-	if p.Cases, _, err = s.Cases.List(r.Context(), a, f); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -384,19 +371,4 @@ func (s *Server) notificationsRead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
-}
-
-// afterContact turns an opinion collected from a representative figure
-// into a tracked feedback case (信息反馈) and links the two.
-func (s *Server) afterContact(r *http.Request, c *pairing.Contact) error {
-	if strings.TrimSpace(c.Opinion) == "" {
-		return nil
-	}
-	a := actorOf(r)
-	kase, err := s.Cases.Intake(r.Context(), a, cases.IntakeInput{Channel: cases.Visit, Kind: cases.Feedback, Urgency: cases.Normal,
-		PersonID: c.PersonID, Summary: c.Opinion})
-	if err != nil {
-		return err
-	}
-	return s.Pairing.LinkContactCase(r.Context(), a, c.ID, kase.ID)
 }

@@ -30,15 +30,12 @@ func (s *Server) householdIndex(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := people.HouseholdFilter{Q: p.Q, OrgID: p.OrgID, Mixed: p.Mixed, Limit: 1}
-	_, total, err := s.People.Households(r.Context(), actorOf(r), f)
+	f := people.HouseholdFilter{Q: p.Q, OrgID: p.OrgID, Mixed: p.Mixed}
+	p.Households, p.Pager, err = listPage(r, 50, func(limit, offset int) ([]*people.Household, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.People.Households(r.Context(), actorOf(r), f)
+	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p.Pager = newPager(r, total, 50)
-	f.Limit, f.Offset = p.Pager.PerPage, p.Pager.Offset()
-	if p.Households, _, err = s.People.Households(r.Context(), actorOf(r), f); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -2,19 +2,17 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"shiliu/internal/auth"
 	"shiliu/internal/errs"
+	"shiliu/internal/files"
+	"shiliu/internal/jobs"
 	"shiliu/internal/people"
 	"shiliu/internal/people/roster"
 )
@@ -22,108 +20,6 @@ import (
 // WebImportLimits bound rosters uploaded through the browser (the command
 // line takes larger files).
 var WebImportLimits = roster.Limits{MaxCSVBytes: 60 << 20, MaxXLSXBytes: 30 << 20, MaxCSVRows: 300_000, MaxXLSXRows: 300_000}
-
-// importJob is a roster check or import running in the background, so the
-// page can show its progress. Jobs live in the instance's memory and in its
-// data directory (the uploaded file) until applied or an hour old.
-type importJob struct {
-	ID      string
-	UserID  int64
-	Name    string
-	path    string
-	started time.Time
-
-	mu       sync.Mutex
-	state    string // checking, checked, importing, imported, failed
-	progress people.ImportProgress
-	report   *people.ImportReport
-	errText  string
-}
-
-type importJobs struct {
-	mu   sync.Mutex
-	jobs map[string]*importJob
-}
-
-func (j *importJobs) get(id string, userID int64) *importJob {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	job := j.jobs[id]
-	if job == nil || job.UserID != userID {
-		return nil
-	}
-	return job
-}
-
-func (j *importJobs) add(job *importJob) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.jobs == nil {
-		j.jobs = map[string]*importJob{}
-	}
-	// Forget jobs older than an hour, and their files.
-	for id, old := range j.jobs {
-		if time.Since(old.started) > time.Hour {
-			old.mu.Lock()
-			if old.state != "checking" && old.state != "importing" {
-				os.Remove(old.path)
-				if old.report != nil {
-					old.report.Close()
-				}
-				delete(j.jobs, id)
-			}
-			old.mu.Unlock()
-		}
-	}
-	j.jobs[job.ID] = job
-}
-
-// run checks (dryRun) or imports the job's file in the background.
-func (s *Server) runImport(job *importJob, a *auth.Actor, dryRun bool) {
-	job.mu.Lock()
-	job.state = map[bool]string{true: "checking", false: "importing"}[dryRun]
-	job.progress = people.ImportProgress{}
-	job.mu.Unlock()
-	go func() {
-		var rep *people.ImportReport
-		var err error
-		defer func() {
-			job.mu.Lock()
-			defer job.mu.Unlock()
-			if job.report != nil && job.report != rep {
-				job.report.Close()
-			}
-			job.report = rep
-			switch {
-			case err != nil:
-				job.state = "failed"
-				job.errText = s.importErrorText(a, err)
-			case dryRun:
-				job.state = "checked"
-			default:
-				job.state = "imported"
-				os.Remove(job.path)
-			}
-		}()
-		f, e := os.Open(job.path)
-		if e != nil {
-			err = e
-			return
-		}
-		defer f.Close()
-		st, e := f.Stat()
-		if e != nil {
-			err = e
-			return
-		}
-		rep, err = s.People.ImportRoster(context.Background(), a, job.Name, f, st.Size(), people.ImportOptions{DryRun: dryRun, Limits: WebImportLimits,
-			Progress: func(p people.ImportProgress) {
-				job.mu.Lock()
-				job.progress = p
-				job.mu.Unlock()
-			}})
-	}()
-}
 
 // importErrorText words a file-level import error for the user.
 func (s *Server) importErrorText(a *auth.Actor, err error) string {
@@ -144,7 +40,7 @@ func (s *Server) importErrorText(a *auth.Actor, err error) string {
 
 type importPage struct {
 	Page
-	Job      *importJob
+	Job      *importJobView
 	State    string
 	Report   *people.ImportReport
 	Error    string
@@ -152,20 +48,57 @@ type importPage struct {
 	Percent  int
 }
 
+// importJobView is what the page shows of a check and its import.
+type importJobView struct {
+	ID   int64
+	Name string
+	// current is the import when confirmed, else the check.
+	current *jobs.Job
+}
+
+// importStates words a job's status for the page: the check's, or the
+// import's once confirmed.
+var importStates = map[bool]map[jobs.Status]string{
+	true:  {jobs.Queued: "checking", jobs.Running: "checking", jobs.Done: "checked", jobs.Failed: "failed", jobs.Cancelled: "failed"},
+	false: {jobs.Queued: "importing", jobs.Running: "importing", jobs.Done: "imported", jobs.Failed: "failed", jobs.Cancelled: "failed"},
+}
+
+// importJob finds the actor's check job id and, once confirmed, its
+// import; nil when there is no such check of theirs.
+func (s *Server) importJob(r *http.Request, id string) (*importJobView, string) {
+	check := s.ownJob(r.Context(), id, jobPersonCheck, actorOf(r).UserID)
+	if check == nil {
+		return nil, ""
+	}
+	var p importParams
+	json.Unmarshal(check.Params, &p)
+	v := &importJobView{ID: check.ID, Name: p.Name, current: check}
+	dry := true
+	if apply, err := s.Jobs.Find(r.Context(), applyKey(check.ID)); err == nil {
+		v.current, dry = apply, false
+	}
+	return v, importStates[dry][v.current.Status]
+}
+
+// applyKey makes the import of a check exist once: a second confirmation,
+// on this instance or another, finds the first import.
+func applyKey(checkID int64) string { return jobPersonApply + ":" + strconv.FormatInt(checkID, 10) }
+
 func (s *Server) personImportPage(w http.ResponseWriter, r *http.Request) {
 	p := &importPage{Page: s.page(r, "import.title")}
-	if job := s.jobs.get(r.URL.Query().Get("job"), actorOf(r).UserID); job != nil {
-		job.mu.Lock()
-		p.Job, p.State, p.Report, p.Error, p.Progress = job, job.state, job.report, job.errText, job.progress
-		job.mu.Unlock()
-		if p.Progress.Total > 0 {
-			p.Percent = int(p.Progress.Done * 100 / p.Progress.Total)
+	if v, state := s.importJob(r, r.URL.Query().Get("job")); v != nil {
+		j := v.current
+		p.Job, p.State, p.Report, p.Error = v, state, importReport(j), j.Error
+		p.Progress = people.ImportProgress{Rows: int(j.Items), Done: j.Done, Total: j.Total}
+		if j.Total > 0 {
+			p.Percent = int(j.Done * 100 / j.Total)
 		}
 	}
 	s.render(w, r, http.StatusOK, "person_import", p)
 }
 
-// personImportUpload keeps the uploaded file and starts checking it.
+// personImportUpload puts the uploaded roster in the file store and queues
+// its check.
 func (s *Server) personImportUpload(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
 	p := &importPage{Page: s.page(r, "import.title")}
@@ -182,73 +115,67 @@ func (s *Server) personImportUpload(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "person_import", p)
 		return
 	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	job := &importJob{ID: hex.EncodeToString(b), UserID: a.UserID, Name: filepath.Base(hdr.Filename), started: time.Now()}
-	if err := os.MkdirAll(s.uploadDir(), 0o700); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	job.path = filepath.Join(s.uploadDir(), job.ID+ext)
-	out, err := os.OpenFile(job.path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	_, err = io.Copy(out, f)
-	out.Close()
-	if err != nil {
-		os.Remove(job.path)
-		p.Error = p.T("import.too_large")
+	stored, err := s.Files.Put(r.Context(), RosterKind, hdr.Filename, f, a.UserID)
+	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+		p.Error = p.T(e.Key)
 		s.render(w, r, http.StatusUnprocessableEntity, "person_import", p)
 		return
 	}
-	s.jobs.add(job)
-	s.runImport(job, a, true)
-	http.Redirect(w, r, "/persons/import?job="+job.ID, http.StatusSeeOther)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	job, _, err := s.Jobs.Enqueue(r.Context(), jobs.Spec{Kind: jobPersonCheck, UserID: a.UserID, FileID: stored.ID,
+		Params: importParams{Name: filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))}})
+	if err != nil {
+		s.Files.RemoveNow(context.WithoutCancel(r.Context()), stored.ID)
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/persons/import?job="+strconv.FormatInt(job.ID, 10), http.StatusSeeOther)
 }
 
-// personImportApply imports a checked file.
+// personImportApply queues the import of a checked roster, once: a second
+// click (or a click on another instance) finds the same import.
 func (s *Server) personImportApply(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
-	job := s.jobs.get(r.PostFormValue("job"), a.UserID)
-	if job == nil {
+	check := s.ownJob(r.Context(), r.PostFormValue("job"), jobPersonCheck, a.UserID)
+	if check == nil {
 		s.flash(w, r, "error", "import.upload_expired")
 		http.Redirect(w, r, "/persons/import", http.StatusSeeOther)
 		return
 	}
-	job.mu.Lock()
-	ready := job.state == "checked"
-	job.mu.Unlock()
-	if ready {
-		s.runImport(job, a, false)
+	if check.Status == jobs.Done {
+		if _, _, err := s.Jobs.Enqueue(r.Context(), jobs.Spec{Kind: jobPersonApply, UserID: a.UserID, FileID: check.FileID, ShareFile: true,
+			Params: json.RawMessage(check.Params), OnceKey: applyKey(check.ID)}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
-	http.Redirect(w, r, "/persons/import?job="+job.ID, http.StatusSeeOther)
+	http.Redirect(w, r, "/persons/import?job="+strconv.FormatInt(check.ID, 10), http.StatusSeeOther)
 }
 
-// personImportStatus answers the progress poll of the import page.
+// personImportStatus answers the progress poll of the import page from
+// the job's row (so any instance can answer it).
 func (s *Server) personImportStatus(w http.ResponseWriter, r *http.Request) {
-	job := s.jobs.get(r.URL.Query().Get("job"), actorOf(r).UserID)
-	if job == nil {
+	v, state := s.importJob(r, r.URL.Query().Get("job"))
+	if v == nil {
 		writeJSON(w, http.StatusOK, map[string]any{"state": "none"})
 		return
 	}
-	job.mu.Lock()
-	defer job.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"state": job.state, "rows": job.progress.Rows, "done": job.progress.Done, "total": job.progress.Total})
+	j := v.current
+	writeJSON(w, http.StatusOK, map[string]any{"state": state, "rows": j.Items, "done": j.Done, "total": j.Total})
 }
 
 // personImportErrors downloads the rejected rows as a workbook to fix and
 // import again.
 func (s *Server) personImportErrors(w http.ResponseWriter, r *http.Request) {
-	job := s.jobs.get(r.URL.Query().Get("job"), actorOf(r).UserID)
-	var rep *people.ImportReport
-	if job != nil {
-		job.mu.Lock()
-		rep = job.report
-		job.mu.Unlock()
+	v, _ := s.importJob(r, r.URL.Query().Get("job"))
+	var f *files.Reader
+	if v != nil && v.current.OutputFileID != 0 {
+		f, _ = s.Files.Open(r.Context(), v.current.OutputFileID)
 	}
-	if rep == nil || rep.Rejected == 0 {
+	if f == nil {
 		// Nothing to download (the job is gone or rejected nothing): back
 		// on the import page, saying so.
 		p := &importPage{Page: s.page(r, "import.title")}
@@ -256,12 +183,11 @@ func (s *Server) personImportErrors(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "person_import", p)
 		return
 	}
-	name := strings.TrimSuffix(job.Name, filepath.Ext(job.Name)) + ".errors.xlsx"
+	defer f.Close()
+	name := strings.TrimSuffix(v.Name, filepath.Ext(v.Name)) + ".errors.xlsx"
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", `attachment; filename="errors.xlsx"; filename*=UTF-8''`+urlPathEscape(name))
-	if err := rep.WriteErrors(w); err != nil {
-		s.Log.Error("write errors workbook", "err", err, "request_id", info(r).ID)
-	}
+	http.ServeContent(w, r, "", now(), f)
 }
 
 func (s *Server) personImportTemplate(w http.ResponseWriter, r *http.Request) {
@@ -294,19 +220,21 @@ func (s *Server) apiPersonImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	tmp, err := os.CreateTemp(s.uploadDirEnsure(), "api-*"+strings.ToLower(filepath.Ext(hdr.Filename)))
+	// Staged in the file store (not the data directory), released when
+	// the import returns.
+	stored, err := s.Files.Put(r.Context(), RosterKind, hdr.Filename, f, actorOf(r).UserID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	size, err := io.Copy(tmp, f)
+	defer s.Files.RemoveNow(context.WithoutCancel(r.Context()), stored.ID)
+	tmp, err := s.Files.Open(r.Context(), stored.ID)
 	if err != nil {
-		s.fail(w, r, errs.E(errs.Invalid, "import.too_large"))
+		s.fail(w, r, err)
 		return
 	}
-	rep, err := s.People.ImportRoster(r.Context(), actorOf(r), filepath.Base(hdr.Filename), tmp, size,
+	defer tmp.Close()
+	rep, err := s.People.ImportRoster(r.Context(), actorOf(r), filepath.Base(hdr.Filename), tmp, tmp.Size,
 		people.ImportOptions{DryRun: r.URL.Query().Get("dry_run") == "true", Limits: WebImportLimits})
 	if err != nil {
 		var re *roster.Error
@@ -319,9 +247,4 @@ func (s *Server) apiPersonImport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rep.Close()
 	writeJSON(w, http.StatusOK, rep)
-}
-
-func (s *Server) uploadDirEnsure() string {
-	os.MkdirAll(s.uploadDir(), 0o700)
-	return s.uploadDir()
 }

@@ -2,11 +2,10 @@ package web
 
 import (
 	"cmp"
-	"crypto/rand"
-	"encoding/hex"
-	"io"
+	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"shiliu/internal/errs"
+	"shiliu/internal/jobs"
 	"shiliu/internal/org"
 )
 
@@ -300,28 +300,28 @@ func (s *Server) orgImportForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "org_import", &orgImportPage{Page: s.page(r, "org.import_title")})
 }
 
-// uploadDir holds files between preview and confirmation.
-func (s *Server) uploadDir() string { return filepath.Join(s.DataDir, "uploads") }
+// orgImportWait bounds how long the page waits for an org-tree job: the
+// files are small (a district's units), so the page shows the result
+// itself, while the job runner gives the import its lifecycle (one import
+// per preview, cancelled on shutdown) and any instance the preview.
+const orgImportWait = 2 * time.Minute
 
-// orgImport previews an uploaded file (a dry run) or, when the user
-// confirms a preview, applies the file kept from that preview.
+// orgImport previews an uploaded file (a dry-run job) or, when the user
+// confirms a preview, applies the file kept with that preview (once, with
+// two clicks too).
 func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
 	p := &orgImportPage{Page: s.page(r, "org.import_title")}
-	var path, name string
-	dry := true
+	var spec jobs.Spec
 	if up := r.PostFormValue("upload"); up != "" {
-		if len(up) != 32 || strings.Trim(up, "0123456789abcdef") != "" {
-			s.fail(w, r, errs.ErrNotFound)
-			return
-		}
-		matches, _ := filepath.Glob(filepath.Join(s.uploadDir(), up+".*"))
-		if len(matches) != 1 {
+		check := s.ownJob(r.Context(), up, jobOrgCheck, a.UserID)
+		if check == nil || check.Status != jobs.Done {
 			p.Error = p.T("import.upload_expired")
 			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
 			return
 		}
-		path, name, dry = matches[0], r.PostFormValue("filename"), false
+		spec = jobs.Spec{Kind: jobOrgApply, UserID: a.UserID, FileID: check.FileID, ShareFile: true, Params: json.RawMessage(check.Params),
+			OnceKey: jobOrgApply + ":" + strconv.FormatInt(check.ID, 10)}
 	} else {
 		f, hdr, err := r.FormFile("file")
 		if err != nil {
@@ -336,59 +336,57 @@ func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
 			return
 		}
-		b := make([]byte, 16)
-		rand.Read(b)
-		p.Upload, name = hex.EncodeToString(b), filepath.Base(hdr.Filename)
-		if err := os.MkdirAll(s.uploadDir(), 0o700); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		path = filepath.Join(s.uploadDir(), p.Upload+ext)
-		out, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		_, err = io.Copy(out, f)
-		out.Close()
-		if err != nil {
-			os.Remove(path)
-			p.Error = p.T("import.too_large")
+		stored, err := s.Files.Put(r.Context(), RosterKind, hdr.Filename, f, a.UserID)
+		if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+			p.Error = p.T(e.Key)
 			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
 			return
 		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		spec = jobs.Spec{Kind: jobOrgCheck, UserID: a.UserID, FileID: stored.ID, Params: importParams{Name: filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))}}
 	}
-	p.FileName = name
-	f, err := os.Open(path)
+	job, _, err := s.Jobs.Enqueue(r.Context(), spec)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.Org.Import(r.Context(), a, name+filepath.Ext(path), f, dry)
-	f.Close()
-	p.Result = res
-	if res != nil {
-		for _, pr := range res.Problems {
-			p.Problems = append(p.Problems, p.T(pr.Key, pr.Args...))
+	ctx, cancel := context.WithTimeout(r.Context(), orgImportWait)
+	defer cancel()
+	if job, err = s.Jobs.Wait(ctx, job.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var params importParams
+	json.Unmarshal(job.Params, &params)
+	var out orgOutcome
+	json.Unmarshal(job.Result, &out)
+	p.FileName, p.Result = params.Name, out.Result
+	if p.Result != nil {
+		for _, pr := range p.Result.Problems {
+			p.Problems = append(p.Problems, p.T(pr.Key, wholeArgs(pr.Args)...))
 		}
 	}
-	if !dry || err != nil {
-		os.Remove(path)
-		p.Upload = ""
-	}
-	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+	switch {
+	case job.Status != jobs.Done:
+		p.Error = job.Error
+		s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
+	case out.Err != nil && out.Err.Other != "":
+		s.fail(w, r, errors.New(out.Err.Other))
+	case out.Err != nil:
 		if len(p.Problems) == 0 {
-			p.Error = p.T(e.Key, e.Args...)
+			p.Error = p.T(out.Err.Key, wholeArgs(out.Err.Args)...)
 		}
 		s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
-		return
+	default:
+		p.Applied = spec.Kind == jobOrgApply
+		if !p.Applied {
+			p.Upload = strconv.FormatInt(job.ID, 10)
+		}
+		s.render(w, r, http.StatusOK, "org_import", p)
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p.Applied = !dry
-	s.render(w, r, http.StatusOK, "org_import", p)
 }
 
 // Pager is the pagination of a list page.
@@ -403,6 +401,26 @@ func newPager(r *http.Request, total, perPage int) Pager {
 	pages := max(1, (total+perPage-1)/perPage)
 	page = min(max(page, 1), pages)
 	return Pager{Page: page, PerPage: perPage, Total: total, Pages: pages, base: r.URL.Path, query: r.URL.Query()}
+}
+
+// listPage reads the page of a list that the request asks for, with the
+// list's total, in one call of list (the service's own list method, which
+// counts and pages in one go); a page past the end shows the last page,
+// read again. Every paged list uses it, so none counts twice.
+func listPage[T any](r *http.Request, perPage int, list func(limit, offset int) ([]T, int, error)) ([]T, Pager, error) {
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	offset := (max(page, 1) - 1) * perPage
+	items, total, err := list(perPage, offset)
+	if err != nil {
+		return nil, Pager{}, err
+	}
+	p := newPager(r, total, perPage)
+	if off := p.Offset(); off != offset && total > 0 {
+		if items, _, err = list(perPage, off); err != nil {
+			return nil, Pager{}, err
+		}
+	}
+	return items, p, nil
 }
 
 // Offset is the index of the page's first row.

@@ -13,11 +13,6 @@ import (
 	"shiliu/internal/people"
 )
 
-// Yuan shows an amount in fen as yuan: 12345 → 123.45.
-func (p *Page) Yuan(cents int64) string {
-	return strconv.FormatFloat(float64(cents)/100, 'f', 2, 64)
-}
-
 // MayLogVisit reports whether the page's actor may log a visit of pr.
 func (p *Page) MayLogVisit(pr *pairing.Pairing) bool { return pairing.MayLogVisit(p.Actor, pr) }
 
@@ -47,15 +42,11 @@ func (s *Server) pairingIndex(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f.Limit = 1
-	_, total, err := s.Pairing.List(r.Context(), a, f)
+	p.Pairings, p.Pager, err = listPage(r, 50, func(limit, offset int) ([]*pairing.Pairing, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.Pairing.List(r.Context(), a, f)
+	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p.Pager = newPager(r, total, 50)
-	f.Limit, f.Offset = p.Pager.PerPage, p.Pager.Offset()
-	if p.Pairings, _, err = s.Pairing.List(r.Context(), a, f); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -298,15 +289,13 @@ type contactsPage struct {
 
 func (s *Server) contactsPage(w http.ResponseWriter, r *http.Request, code int, p *contactsPage) {
 	a := actorOf(r)
-	f := pairing.ContactFilter{WithOpinion: r.URL.Query().Get("opinion") == "1", Limit: 1}
-	_, total, err := s.Pairing.Contacts(r.Context(), a, f)
+	f := pairing.ContactFilter{WithOpinion: r.URL.Query().Get("opinion") == "1"}
+	var err error
+	p.Contacts, p.Pager, err = listPage(r, 50, func(limit, offset int) ([]*pairing.Contact, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return s.Pairing.Contacts(r.Context(), a, f)
+	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p.Pager = newPager(r, total, 50)
-	f.Limit, f.Offset = p.Pager.PerPage, p.Pager.Offset()
-	if p.Contacts, _, err = s.Pairing.Contacts(r.Context(), a, f); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -329,16 +318,12 @@ func (s *Server) contactCreate(w http.ResponseWriter, r *http.Request) {
 	in := pairing.ContactInput{Date: r.PostFormValue("date"), Mode: pairing.Mode(r.PostFormValue("mode")), Topic: r.PostFormValue("topic"),
 		Note: r.PostFormValue("note"), Opinion: r.PostFormValue("opinion")}
 	in.PersonID, _ = strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
-	c, err := s.Pairing.LogContact(r.Context(), actorOf(r), in)
+	_, err := s.Pairing.LogContact(r.Context(), actorOf(r), in)
 	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
 		s.contactsPage(w, r, http.StatusUnprocessableEntity, &contactsPage{Page: s.page(r, "contacts.title"), In: in, Errors: s.fieldErrors(r, e)})
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.afterContact(r, c); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -26,33 +26,6 @@ func (p *Page) Eth(code string) string {
 	return e.Name
 }
 
-// Province names the province of a GB/T 2260 region code.
-func (p *Page) Province(region string) string {
-	name, _ := ref.ProvinceName(region)
-	return name
-}
-
-// Ethnicities lists the GB/T 3304 groups for filters and forms.
-func (p *Page) Ethnicities() []ref.Ethnicity { return ref.Ethnicities }
-
-// TagList lists the person tags for filters and forms.
-func (p *Page) TagList() []string {
-	var out []string
-	for _, t := range people.AllTags {
-		out = append(out, t.Key)
-	}
-	return out
-}
-
-// HasTag reports whether a tag set holds the tag with the given key.
-func (p *Page) HasTag(ts people.Tags, key string) bool {
-	t, ok := people.ParseTag(key)
-	return ok && ts.Has(t)
-}
-
-// Today is today's date in China, for age and date defaults.
-func (p *Page) Today() string { return now().In(cst).Format("2006-01-02") }
-
 // places are the committees and building groups an actor may file persons
 // under, for forms and filters.
 type places struct {

@@ -223,29 +223,23 @@ var auditActions = []string{audit.ActionCreate, audit.ActionUpdate, audit.Action
 	audit.ActionLoginFailed, audit.ActionLockout, audit.ActionLogout, audit.ActionDenied, audit.ActionPassword, audit.ActionTokenCreate,
 	audit.ActionTokenRevoke, audit.ActionViewSecret}
 
-// auditFilterFrom reads the filters of the audit screen and API, limited
-// to the actor's scope.
+// auditFilterFrom reads the filters of the audit screen and API (the
+// audit package limits them to the reader's scope).
 func auditFilterFrom(r *http.Request) audit.Filter {
 	q := r.URL.Query()
-	a := actorOf(r)
-	lo, hi := a.Scope().PathRange()
 	return audit.Filter{Username: q.Get("user"), Action: q.Get("action"), Entity: q.Get("entity"), EntityID: q.Get("entity_id"),
-		Result: q.Get("result"), From: q.Get("from"), To: q.Get("to"), ScopeLo: lo, ScopeHi: hi,
-		WithUnattached: strings.Count(a.OrgPath, "/") == 2}
+		Result: q.Get("result"), From: q.Get("from"), To: q.Get("to")}
 }
 
 func (s *Server) auditIndex(w http.ResponseWriter, r *http.Request) {
 	f := auditFilterFrom(r)
 	p := &auditIndexPage{Page: s.page(r, "audit.title"), F: f, Actions: auditActions}
-	f.Limit = 1
-	_, total, err := audit.List(r.Context(), s.DB, f)
+	var err error
+	p.Records, p.Pager, err = listPage(r, 50, func(limit, offset int) ([]audit.Record, int, error) {
+		f.Limit, f.Offset = limit, offset
+		return audit.List(r.Context(), s.DB, actorOf(r), f)
+	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p.Pager = newPager(r, total, 50)
-	f.Limit, f.Offset = p.Pager.PerPage, p.Pager.Offset()
-	if p.Records, _, err = audit.List(r.Context(), s.DB, f); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 )
@@ -65,53 +66,37 @@ func list(item string) map[string]any {
 }
 
 func openAPISchemas() map[string]any {
-	kinds := map[string]any{"type": "string", "enum": []string{"district", "subdistrict", "committee", "building_group", "liaison_group"}}
+	refs := map[reflect.Type]string{reflect.TypeOf(apiPerson{}): "Person"}
+	user := schemaOf(apiUser{}, refs)
+	user["properties"].(map[string]any)["initial_password"] = map[string]any{"type": "string", "description": "only in the response to POST /users"}
 	return map[string]any{
-		"OrgUnit": obj(map[string]any{"id": tInt, "code": tStr, "name": tStr, "kind": kinds, "parent_id": tInt, "path": tStr, "depth": tInt,
-			"address": tStr, "contact": tStr, "note": tStr, "archived": tBool, "version": tInt, "updated_at": tStr}),
-		"OrgUnitInput": obj(map[string]any{"code": tStr, "name": tStr, "kind": kinds, "parent_id": tInt, "address": tStr, "contact": tStr, "note": tStr,
-			"version": map[string]any{"type": "integer", "description": "required on update: the version you read"}}, "code", "name", "kind"),
+		// Generated from the API's types (schemaOf).
+		"OrgUnit":      schemaOf(apiOrgUnit{}, refs),
+		"OrgUnitInput": schemaOf(apiOrgInput{}, refs, "code", "name", "kind"),
+		"Population":   schemaOf(apiPopulation{}, refs),
+		"User":         user,
+		"AuditRecord":  schemaOf(apiAuditRecord{}, refs),
+		"Person":       schemaOf(apiPerson{}, refs),
+		"PersonInput":  schemaOf(apiPersonInput{}, refs, "name", "ethnicity", "kind", "committee_id"),
+		"Household":    schemaOf(apiHousehold{}, refs),
+		"Case":         schemaOf(apiCase{}, refs),
+		"Notification": schemaOf(apiNotification{}, refs),
+		"Pairing":      schemaOf(apiPairing{}, refs),
+		// Described by hand: bodies decoded into the services' own inputs.
 		"OrgUnitList":     list("OrgUnit"),
-		"Population":      obj(map[string]any{"year": tInt, "registered": tInt, "floating": tInt}),
 		"PopulationInput": obj(map[string]any{"registered": tInt, "floating": tInt}, "registered", "floating"),
 		"PopulationList":  map[string]any{"type": "array", "items": schemaRef("Population")},
-		"User": obj(map[string]any{"id": tInt, "username": tStr, "display_name": tStr, "role": tStr, "org_id": tInt, "org_name": tStr, "disabled": tBool,
-			"must_change_password": tBool, "last_login_at": tStr, "version": tInt, "permissions": map[string]any{"type": "array", "items": tStr},
-			"initial_password": map[string]any{"type": "string", "description": "only in the response to POST /users"}}),
-		"UserInput": obj(map[string]any{"username": tStr, "display_name": tStr, "role": tStr, "org_id": tInt}, "username", "role", "org_id"),
-		"UserList":  list("User"),
-		"AuditRecord": obj(map[string]any{"id": tInt, "at": tStr, "user_id": tInt, "username": tStr, "role": tStr, "org_id": tInt, "ip": tStr,
-			"request_id": tStr, "action": tStr, "entity": tStr, "entity_id": tStr, "detail": map[string]any{"type": "object"}, "result": tStr}),
-		"AuditList": list("AuditRecord"),
-		"Person": obj(map[string]any{"id": tInt, "name": tStr, "id_number_masked": tStr, "phone_masked": tStr,
-			"ethnicity": map[string]any{"type": "string", "description": "GB/T 3304 code"}, "sex": map[string]any{"type": "integer", "description": "1 male, 2 female"},
-			"birth_date": tStr, "birth_region": tStr, "kind": map[string]any{"type": "integer", "description": "1 registered (户籍), 2 floating (流动)"},
-			"committee_id": tInt, "committee": tStr, "building_group_id": tInt, "household_id": tInt, "relation": tStr, "current_address": tStr,
-			"registered_address": tStr, "workplace": tStr, "workplace_kind": tInt, "education": tStr, "political_status": tStr,
-			"tags": map[string]any{"type": "array", "items": tStr}, "note": tStr, "status": tStr, "status_date": tStr, "archived": tBool,
-			"arrival_date": tStr, "origin": tStr, "expected_leave_date": tStr, "permit_no": tStr, "permit_expiry": tStr, "liaison_point": tStr,
-			"version": tInt, "updated_at": tStr}),
-		"PersonInput": obj(map[string]any{"name": tStr, "id_number": tStr, "ethnicity": tStr, "phone": tStr, "clear_phone": tBool, "kind": tInt,
-			"committee_id": tInt, "building_group_id": tInt, "current_address": tStr, "registered_address": tStr, "workplace": tStr,
-			"workplace_kind": tInt, "education": tStr, "political_status": tStr, "tags": map[string]any{"type": "array", "items": tStr}, "note": tStr,
-			"arrival_date": tStr, "origin": tStr, "expected_leave_date": tStr, "permit_no": tStr, "permit_expiry": tStr, "liaison_point": tStr,
-			"version": tInt}, "name", "ethnicity", "kind", "committee_id"),
-		"PersonList":  list("Person"),
-		"RevealInput": obj(map[string]any{"field": map[string]any{"type": "string", "enum": []string{"id_number", "phone"}}, "reason": tStr}, "field", "reason"),
-		"Revealed":    obj(map[string]any{"field": tStr, "value": tStr}),
-		"Household": obj(map[string]any{"id": tInt, "committee_id": tInt, "committee": tStr, "building_group_id": tInt, "code": tStr, "address": tStr,
-			"head_person_id": tInt, "note": tStr, "size": tInt, "ethnicities": map[string]any{"type": "array", "items": tStr}, "mixed": tBool,
-			"version": tInt, "members": map[string]any{"type": "array", "items": schemaRef("Person")}}),
-		"HouseholdList": list("Household"),
+		"UserInput":       obj(map[string]any{"username": tStr, "display_name": tStr, "role": tStr, "org_id": tInt}, "username", "role", "org_id"),
+		"UserList":        list("User"),
+		"AuditList":       list("AuditRecord"),
+		"PersonList":      list("Person"),
+		"RevealInput":     obj(map[string]any{"field": map[string]any{"type": "string", "enum": []string{"id_number", "phone"}}, "reason": tStr}, "field", "reason"),
+		"Revealed":        obj(map[string]any{"field": tStr, "value": tStr}),
+		"HouseholdList":   list("Household"),
 		"ImportReport": obj(map[string]any{"rows": tInt, "imported": tInt, "updated": tInt, "unchanged": tInt, "rejected": tInt, "warnings": tInt,
 			"rejected_by_reason": map[string]any{"type": "object", "additionalProperties": tInt}, "file": tStr, "format": tStr, "dry_run": tBool,
 			"sheets": map[string]any{"type": "array", "items": tStr}, "warning_list": map[string]any{"type": "array", "items": map[string]any{"type": "object"}},
 			"rejected_rows": map[string]any{"type": "array", "items": map[string]any{"type": "object"}}}),
-		"Case": obj(map[string]any{"id": tInt, "code": tStr, "unit_id": tInt, "unit": tStr, "routed_by": tStr, "channel": tStr, "kind": tStr,
-			"urgency": tStr, "status": tStr, "person_id": tInt, "caller_name": tStr, "callback_phone_masked": tStr, "address": tStr, "summary": tStr,
-			"assignee_user_id": tInt, "assignee_unit_id": tInt, "partner": tStr, "respond_due": tStr, "resolve_due": tStr, "responded_at": tStr,
-			"closed_at": tStr, "result": tStr, "resolution": tStr, "satisfaction": tInt, "overdue": tBool, "escalation_level": tInt,
-			"occurred_at": tStr, "place": tStr, "people_involved": tStr, "first_report": tStr, "closing_report": tStr, "version": tInt, "created_at": tStr}),
 		"CaseList": list("Case"),
 		"CaseIntake": obj(map[string]any{"channel": map[string]any{"type": "string", "enum": []string{"hotline", "window", "visit", "walk_in", "online"}},
 			"kind":    map[string]any{"type": "string", "enum": []string{"consultation", "rights", "hardship", "dispute", "suggestion", "one_stop", "emergency", "feedback"}},
@@ -120,14 +105,10 @@ func openAPISchemas() map[string]any {
 			"first_report": tStr}, "channel", "kind", "summary"),
 		"CaseTransition": obj(map[string]any{"action": tStr, "version": tInt, "note": tStr, "unit_id": tInt, "user_id": tInt, "partner": tStr, "due": tStr,
 			"resolution": tStr, "result": tStr, "closing_report": tStr, "satisfaction": tInt}, "action", "version"),
-		"Notification":     obj(map[string]any{"id": tInt, "kind": tStr, "case_id": tInt, "title": tStr, "body": tStr, "created_at": tStr, "read_at": tStr}),
 		"NotificationList": list("Notification"),
-		"Pairing": obj(map[string]any{"id": tInt, "unit_id": tInt, "helper_kind": tStr, "helper_name": tStr, "helper_person_id": tInt, "helper_user_id": tInt,
-			"target_person_id": tInt, "target_household_id": tInt, "target_name": tStr, "start_date": tStr, "end_date": tStr, "agreement": tStr,
-			"cadence_days": tInt, "status": tStr, "last_visit_date": tStr, "next_due_date": tStr, "days_overdue": tInt, "visits": tInt, "value_cents": tInt, "version": tInt}),
-		"PairingList": list("Pairing"),
-		"VisitInput":  obj(map[string]any{"date": tStr, "visitor_name": tStr, "help": tStr, "value_cents": tInt, "note": tStr}, "help"),
-		"Visit":       obj(map[string]any{"id": tInt, "pairing_id": tInt, "date": tStr, "help": tStr, "value_cents": tInt}),
+		"PairingList":      list("Pairing"),
+		"VisitInput":       obj(map[string]any{"date": tStr, "visitor_name": tStr, "help": tStr, "value_cents": tInt, "note": tStr}, "help"),
+		"Visit":            obj(map[string]any{"id": tInt, "pairing_id": tInt, "date": tStr, "help": tStr, "value_cents": tInt}),
 		"Error": obj(map[string]any{"error": obj(map[string]any{"code": tStr, "message": tStr, "request_id": tStr,
 			"fields": map[string]any{"type": "object", "additionalProperties": tStr}})}),
 	}

@@ -17,7 +17,9 @@ import (
 	"shiliu/internal/cases"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/files"
 	"shiliu/internal/i18n"
+	"shiliu/internal/jobs"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
 	"shiliu/internal/people"
@@ -36,8 +38,13 @@ type Deps struct {
 	Calendar *workday.Source
 	Log      *slog.Logger
 	Version  string
-	// DataDir holds uploads waiting for confirmation.
-	DataDir string
+	// Files keeps uploads (rosters waiting for confirmation too); New
+	// makes one on DB when nil.
+	Files *files.Store
+	// Jobs runs imports in the background. The app owns it (starts it
+	// after New, which registers the import kinds, and closes it); when
+	// nil, New makes one, started, that Close closes.
+	Jobs *jobs.Runner
 	// SecureCookies marks cookies Secure (set when served over TLS or behind
 	// a TLS proxy).
 	SecureCookies bool
@@ -50,8 +57,8 @@ type Server struct {
 	views   *views
 	routes  []Route
 	handler http.Handler
-	// jobs are roster imports running in the background.
-	jobs importJobs
+	// ownJobs is set when New made Jobs itself.
+	ownJobs bool
 }
 
 // New builds the server, parsing every template now so a broken one fails
@@ -61,6 +68,18 @@ func New(d Deps) (*Server, error) {
 		d.Log = slog.Default()
 	}
 	s := &Server{Deps: d, cat: i18n.MustLoad()}
+	if s.DB != nil && s.Files == nil {
+		s.Files = files.New(s.DB)
+	}
+	if s.DB != nil && s.Jobs == nil && s.Auth != nil {
+		s.Jobs, s.ownJobs = jobs.New(s.DB, s.Files, s.Auth.ActorByID, s.Log), true
+	}
+	if s.Jobs != nil {
+		s.registerJobs()
+	}
+	if s.ownJobs {
+		s.Jobs.Start()
+	}
 	v, err := loadViews(s.cat)
 	if err != nil {
 		return nil, err
@@ -74,6 +93,15 @@ func New(d Deps) (*Server, error) {
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.middleware(mux)
 	return s, nil
+}
+
+// Close stops the job runner New made (an app's own runner is the app's
+// to close).
+func (s *Server) Close() error {
+	if s.ownJobs {
+		return s.Jobs.Close()
+	}
+	return nil
 }
 
 // Handler returns the root handler.

@@ -113,11 +113,13 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	e.Cases = cases.New(d, keys, t.TempDir())
 	e.Cases.Cal = cases.FromSource(cal.Calendar)
 	e.Cases.Now = e.Clock.Now
+	e.Pairing.Feedback = e.Cases
 	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Pairing: e.Pairing, Cases: e.Cases, Calendar: cal,
-		Log: log, Version: "test", DataDir: t.TempDir()})
+		Log: log, Version: "test"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
+	t.Cleanup(func() { srv.Close() })
 	e.Srv = srv
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

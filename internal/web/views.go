@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"shiliu/internal/auth"
+	"shiliu/internal/cases"
 	"shiliu/internal/db"
 	"shiliu/internal/i18n"
 )
@@ -66,6 +67,9 @@ func loadViews(cat *i18n.Catalog) (*views, error) {
 		},
 		"num":   fmtNum,
 		"hours": func(minutes int) float64 { return float64(minutes) / 60 },
+	}
+	for k, f := range domainFuncs {
+		funcs[k] = f
 	}
 	shared, err := fs.Glob(templateFS, "templates/partials/*.html")
 	if err != nil {
@@ -195,13 +199,17 @@ func (s *Server) page(r *http.Request, titleKey string, args ...any) Page {
 	p := Page{Lang: ri.Lang, Actor: a, Path: r.URL.Path, Query: r.URL.Query(), RequestID: ri.ID, Version: s.Version, cat: s.cat}
 	p.Title = s.cat.T(ri.Lang, titleKey, args...)
 	if a != nil && !a.MustChangePassword {
-		overdue := 0
-		if a.Can(auth.CaseView) && s.Cases != nil {
-			overdue, _ = s.Cases.OverdueCount(r.Context(), a)
-		}
+		var badges cases.Badges
 		if s.Cases != nil {
-			p.Unread, _ = s.Cases.UnreadCount(r.Context(), a)
+			var err error
+			// A page without its badges is better than no page: the
+			// failure goes to the log.
+			if badges, err = s.Cases.Badges(r.Context(), a); err != nil {
+				s.Log.Warn("navigation badges", "err", err, "request_id", ri.ID)
+			}
 		}
+		p.Unread = badges.Unread
+		overdue := badges.Overdue
 		for _, n := range navItems {
 			if !a.Can(n.perm) {
 				continue

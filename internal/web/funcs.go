@@ -1,0 +1,44 @@
+package web
+
+import (
+	"html/template"
+	"strconv"
+
+	"shiliu/internal/cases"
+	"shiliu/internal/people"
+	"shiliu/internal/ref"
+)
+
+// domainFuncs are the template functions that show or list domain values.
+// They need neither the request nor the actor, so they are functions of
+// every template rather than methods of Page (which keeps what depends on
+// the page: its language, T and Eth, and its actor, Can and the
+// workflow's Allowed).
+var domainFuncs = template.FuncMap{
+	// The lists of case forms and filters.
+	"caseKinds":    func() []cases.Kind { return cases.Kinds },
+	"caseChannels": func() []cases.Channel { return cases.Channels },
+	"caseStatuses": func() []cases.Status { return cases.Statuses },
+	"caseResults":  func() []cases.Result { return cases.Results },
+	// ethnicities lists the GB/T 3304 groups for filters and forms.
+	"ethnicities": func() []ref.Ethnicity { return ref.Ethnicities },
+	// province names the province of a GB/T 2260 region code.
+	"province": func(region string) string { name, _ := ref.ProvinceName(region); return name },
+	// tagList lists the person tags' keys for filters and forms.
+	"tagList": func() []string {
+		var out []string
+		for _, t := range people.AllTags {
+			out = append(out, t.Key)
+		}
+		return out
+	},
+	// hasTag reports whether a tag set holds the tag with the given key.
+	"hasTag": func(ts people.Tags, key string) bool {
+		t, ok := people.ParseTag(key)
+		return ok && ts.Has(t)
+	},
+	// today is today's date in China, for ages and date defaults.
+	"today": func() string { return now().In(cst).Format("2006-01-02") },
+	// yuan shows an amount in fen as yuan: 12345 → 123.45.
+	"yuan": func(cents int64) string { return strconv.FormatFloat(float64(cents)/100, 'f', 2, 64) },
+}

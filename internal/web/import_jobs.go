@@ -1,0 +1,164 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"strconv"
+
+	"shiliu/internal/errs"
+	"shiliu/internal/files"
+	"shiliu/internal/jobs"
+	"shiliu/internal/org"
+	"shiliu/internal/people"
+)
+
+// The kinds of job the web layer asks for. A check (a dry run) may run
+// twice harmlessly, so it is resumed after a crash; an import runs in one
+// transaction, so an interrupted one wrote nothing and is failed, saying
+// so.
+const (
+	jobPersonCheck = "person_import_check"
+	jobPersonApply = "person_import_apply"
+	jobOrgCheck    = "org_import_check"
+	jobOrgApply    = "org_import_apply"
+)
+
+// RosterKind is what a roster upload may be: CSV or xlsx by its content,
+// up to the browser's larger limit (roster.Open applies each format's own).
+var RosterKind = files.Kind{Name: "roster", Field: "file", Types: []string{files.CSV, files.XLSX}, MaxBytes: WebImportLimits.MaxCSVBytes,
+	Keys: files.Keys{Empty: "import.no_file", Type: "import.bad_type", Mismatch: "import.file_mismatch", TooLarge: "import.too_large"}}
+
+// reportKind is the errors workbook an import makes.
+var reportKind = files.Kind{Name: "import errors workbook"}
+
+// importParams are a roster job's parameters.
+type importParams struct {
+	// Name is the file's name as uploaded.
+	Name string `json:"name"`
+}
+
+func (s *Server) registerJobs() {
+	msg := func(j *jobs.Job, key string) string { return s.cat.T("zh", key) }
+	s.Jobs.Handle(jobPersonCheck, jobs.Handler{Run: s.personImportJob(true), Resumable: true, Message: msg})
+	s.Jobs.Handle(jobPersonApply, jobs.Handler{Run: s.personImportJob(false), Message: msg})
+	s.Jobs.Handle(jobOrgCheck, jobs.Handler{Run: s.orgImportJob(true), Resumable: true, Message: msg})
+	s.Jobs.Handle(jobOrgApply, jobs.Handler{Run: s.orgImportJob(false), Message: msg})
+}
+
+// personImportJob checks (dryRun) or imports a roster from the file store
+// as the job's user. The report is the job's result; its rejected rows
+// become the job's output, an errors workbook in the file store, so any
+// instance can serve it.
+func (s *Server) personImportJob(dryRun bool) func(ctx context.Context, t *jobs.Task) (any, error) {
+	return func(ctx context.Context, t *jobs.Task) (any, error) {
+		var p importParams
+		json.Unmarshal(t.Params, &p)
+		f, err := s.Files.Open(ctx, t.FileID)
+		if err != nil {
+			return nil, errors.New(s.importErrorText(t.Actor, err))
+		}
+		defer f.Close()
+		rep, err := s.People.ImportRoster(ctx, t.Actor, p.Name, f, f.Size, people.ImportOptions{DryRun: dryRun, Limits: WebImportLimits,
+			Progress: func(pr people.ImportProgress) { t.Progress(pr.Done, pr.Total, int64(pr.Rows)) }})
+		if err != nil {
+			return nil, errors.New(s.importErrorText(t.Actor, err))
+		}
+		defer rep.Close()
+		if rep.Rejected > 0 {
+			pr, pw := io.Pipe()
+			go func() { pw.CloseWithError(rep.WriteErrors(pw)) }()
+			out, err := s.Files.Put(ctx, reportKind, "errors.xlsx", pr, t.UserID)
+			pr.CloseWithError(err)
+			if err != nil {
+				return nil, errors.New(s.importErrorText(t.Actor, err))
+			}
+			t.SetOutput(out.ID)
+		}
+		return rep, nil
+	}
+}
+
+// orgImportJob previews (dryRun) or applies an org-tree file.
+func (s *Server) orgImportJob(dryRun bool) func(ctx context.Context, t *jobs.Task) (any, error) {
+	return func(ctx context.Context, t *jobs.Task) (any, error) {
+		var p importParams
+		json.Unmarshal(t.Params, &p)
+		f, err := s.Files.Open(ctx, t.FileID)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		res, err := s.Org.Import(ctx, t.Actor, p.Name, f, dryRun)
+		if err != nil {
+			// The problems (or the file's error) are the result the page
+			// shows; the job itself went well.
+			return orgOutcome{Result: res, Err: errorKey(err)}, nil
+		}
+		return orgOutcome{Result: res}, nil
+	}
+}
+
+// orgOutcome is an org-tree job's result: what the import found, and the
+// error it refused the file with, if any.
+type orgOutcome struct {
+	Result *org.ImportResult `json:"result"`
+	Err    *keyed            `json:"error,omitempty"`
+}
+
+// keyed is an Invalid error's message key, kept in a job's result.
+type keyed struct {
+	Key  string `json:"key"`
+	Args []any  `json:"args,omitempty"`
+	// Other is set for an error that is not the user's to fix.
+	Other string `json:"other,omitempty"`
+}
+
+func errorKey(err error) *keyed {
+	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+		return &keyed{Key: e.Key, Args: e.Args}
+	}
+	return &keyed{Other: err.Error()}
+}
+
+// wholeArgs turns the numbers of message arguments read back from JSON
+// (float64) into the integers they were, so %d formats them.
+func wholeArgs(args []any) []any {
+	for i, a := range args {
+		if f, ok := a.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			args[i] = int(f)
+		}
+	}
+	return args
+}
+
+// importReport reads a roster job's report back from its result.
+func importReport(j *jobs.Job) *people.ImportReport {
+	if len(j.Result) == 0 {
+		return nil
+	}
+	var rep people.ImportReport
+	if json.Unmarshal(j.Result, &rep) != nil {
+		return nil
+	}
+	for i := range rep.WarningList {
+		rep.WarningList[i].Args = wholeArgs(rep.WarningList[i].Args)
+	}
+	return &rep
+}
+
+// ownJob returns job id (given as text) when it is of kind and the actor's
+// own; any other is nil, so nobody sees another user's import.
+func (s *Server) ownJob(ctx context.Context, id string, kind string, userID int64) *jobs.Job {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 || s.Jobs == nil {
+		return nil
+	}
+	j, err := s.Jobs.Get(ctx, n)
+	if err != nil || j.Kind != kind || j.UserID != userID {
+		return nil
+	}
+	return j
+}
