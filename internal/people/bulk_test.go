@@ -1,6 +1,6 @@
 package people
 
-// Tests of the roster import and export (bulk.go, package roster). They
+// Tests of the roster import and export (import*.go and export.go, package roster). They
 // run on both engines; the files are made in code.
 
 import (
