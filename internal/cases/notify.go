@@ -200,7 +200,7 @@ func pathIDs(path string) []int64 {
 // ones whose scope holds the case. A case of a unit above any subdistrict
 // tells that unit's leaders and admins.
 func (s *Service) notifyEmergency(ctx context.Context, tx *db.Tx, caseID int64, kind, body string) (Message, error) {
-	c, err := s.get(ctx, tx.Raw(), escalator, caseID)
+	c, err := s.get(ctx, tx, escalator, caseID)
 	if err != nil {
 		return Message{}, err
 	}

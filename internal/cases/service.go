@@ -150,11 +150,11 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Case, erro
 	if err := a.Require(auth.CaseRead); err != nil {
 		return nil, err
 	}
-	return s.get(ctx, s.DB.R, a, id)
+	return s.get(ctx, s.DB, a, id)
 }
 
 func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Case, error) {
-	c, err := scanCase(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+caseCols+caseFrom+` WHERE c.id = ?`), id))
+	c, err := scanCase(q.QueryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -164,7 +164,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 	if !a.Scope().All() {
 		cond, args := scope(a)
 		var one int
-		err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM cases c WHERE c.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+		err = q.QueryRow(ctx, `SELECT 1 FROM cases c WHERE c.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errs.ErrOutOfScope
 		}

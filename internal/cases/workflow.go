@@ -192,7 +192,7 @@ func (s *Service) Transition(ctx context.Context, a *auth.Actor, id int64, in Tr
 		// The step took the case out of the actor's sight (a user of
 		// another unit, assigned by name, returned it): it is done, and
 		// they get the case as it now stands, once.
-		c, err = s.get(ctx, s.DB.R, escalator, id)
+		c, err = s.get(ctx, s.DB, escalator, id)
 		if err == nil {
 			redact(a, c)
 		}
@@ -205,7 +205,7 @@ var errTransition = errs.E(errs.Invalid, "err.case_transition")
 func errConflict() error { return errs.E(errs.Conflict, "err.version_conflict") }
 
 func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id int64, in TransitionInput) ([]Message, error) {
-	c, err := s.get(ctx, tx.Raw(), a, id)
+	c, err := s.get(ctx, tx, a, id)
 	if err != nil {
 		return nil, err
 	}

@@ -179,7 +179,7 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Unit, erro
 	if err := a.Require(auth.Self); err != nil {
 		return nil, err
 	}
-	u, err := s.get(ctx, s.DB.R, id)
+	u, err := s.get(ctx, s.DB, id)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Unit, erro
 }
 
 func (s *Service) get(ctx context.Context, q db.Querier, id int64) (*Unit, error) {
-	u, err := scanUnit(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+unitCols+` FROM org_units u LEFT JOIN org_units p ON p.id = u.parent_id WHERE u.id = ?`), id))
+	u, err := scanUnit(q.QueryRow(ctx, `SELECT `+unitCols+` FROM org_units u LEFT JOIN org_units p ON p.id = u.parent_id WHERE u.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -235,7 +235,7 @@ func (s *Service) Ancestors(ctx context.Context, a *auth.Actor, u *Unit) ([]*Uni
 		if id == u.ID || id == 0 {
 			continue
 		}
-		p, err := s.get(ctx, s.DB.R, id)
+		p, err := s.get(ctx, s.DB, id)
 		if err != nil {
 			return nil, err
 		}
@@ -337,7 +337,7 @@ func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Unit, e
 	if err != nil {
 		return nil, err
 	}
-	return s.get(ctx, s.DB.R, id)
+	return s.get(ctx, s.DB, id)
 }
 
 func (s *Service) create(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input) (int64, error) {

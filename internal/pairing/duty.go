@@ -133,7 +133,7 @@ func scanSlot(sc interface{ Scan(...any) error }) (*Slot, error) {
 }
 
 func (s *Service) slots(ctx context.Context, q db.Querier, where string, args ...any) ([]*Slot, error) {
-	rows, err := q.QueryContext(ctx, s.DB.Rebind(`SELECT `+slotCols+slotFrom+where+` ORDER BY o.path, s.service, s.weekday, s.start_time, s.id`), args...)
+	rows, err := q.Query(ctx, `SELECT `+slotCols+slotFrom+where+` ORDER BY o.path, s.service, s.weekday, s.start_time, s.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("duty slots: %w", err)
 	}
@@ -161,7 +161,7 @@ func (s *Service) Slots(ctx context.Context, a *auth.Actor, service DutyService)
 		cond += " AND s.service = ?"
 		args = append(args, string(service))
 	}
-	return s.slots(ctx, s.DB.R, " WHERE "+cond, args...)
+	return s.slots(ctx, s.DB, " WHERE "+cond, args...)
 }
 
 // Slot returns one slot the actor may read.
@@ -169,7 +169,7 @@ func (s *Service) Slot(ctx context.Context, a *auth.Actor, id int64) (*Slot, err
 	if err := a.Require(auth.CaseView); err != nil {
 		return nil, err
 	}
-	return s.slot(ctx, s.DB.R, a, id)
+	return s.slot(ctx, s.DB, a, id)
 }
 
 func (s *Service) slot(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Slot, error) {
@@ -182,7 +182,7 @@ func (s *Service) slot(ctx context.Context, q db.Querier, a *auth.Actor, id int6
 	}
 	cond, args := readableOrgs(a, "s.org_id")
 	var one int
-	err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM duty_slots s WHERE s.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+	err = q.QueryRow(ctx, `SELECT 1 FROM duty_slots s WHERE s.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrOutOfScope
 	}
@@ -345,7 +345,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 		var old *Slot
 		if in.ID != 0 {
 			var err error
-			if old, err = s.slot(ctx, tx.Raw(), a, in.ID); err != nil {
+			if old, err = s.slot(ctx, tx, a, in.ID); err != nil {
 				return err
 			}
 			if !a.Scope().Contains(old.orgPath) {
@@ -413,7 +413,7 @@ func (s *Service) DeleteSlot(ctx context.Context, a *auth.Actor, id int64) error
 		return errForbidden
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		old, err := s.slot(ctx, tx.Raw(), a, id)
+		old, err := s.slot(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -493,7 +493,7 @@ func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*Du
 	var id int64
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		if in.SlotID != 0 {
-			sl, err := s.slot(ctx, tx.Raw(), a, in.SlotID)
+			sl, err := s.slot(ctx, tx, a, in.SlotID)
 			if err != nil {
 				return err
 			}

@@ -209,11 +209,11 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Pairing, e
 	if err := a.Require(auth.PairingView); err != nil {
 		return nil, err
 	}
-	return s.get(ctx, s.DB.R, a, id)
+	return s.get(ctx, s.DB, a, id)
 }
 
 func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Pairing, error) {
-	p, err := s.scanPairing(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+pairingCols+pairingFrom+` WHERE pr.id = ?`), id))
+	p, err := s.scanPairing(q.QueryRow(ctx, `SELECT `+pairingCols+pairingFrom+` WHERE pr.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -222,7 +222,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 	}
 	cond, args := pairingScope(a, "pr")
 	var one int
-	err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM pairings pr WHERE pr.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+	err = q.QueryRow(ctx, `SELECT 1 FROM pairings pr WHERE pr.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrOutOfScope
 	}
@@ -466,7 +466,7 @@ func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, in Input)
 		return err
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		old, err := s.get(ctx, tx.Raw(), a, id)
+		old, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -532,7 +532,7 @@ func (s *Service) End(ctx context.Context, a *auth.Actor, id int64, date, reason
 		f["ended_at"] = "err.date_future"
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		p, err := s.get(ctx, tx.Raw(), a, id)
+		p, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}

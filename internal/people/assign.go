@@ -68,7 +68,7 @@ func (s *Service) Assign(ctx context.Context, a *auth.Actor, liaisonUserID int64
 		}
 		now := db.FormatTime(s.Now())
 		for _, pid := range personIDs {
-			if _, err := s.get(ctx, tx.Raw(), a, pid); err != nil {
+			if _, err := s.get(ctx, tx, a, pid); err != nil {
 				return err
 			}
 			k, err := setAssignment(ctx, tx, "person_id", liaisonUserID, pid, assign, now)
@@ -78,7 +78,7 @@ func (s *Service) Assign(ctx context.Context, a *auth.Actor, liaisonUserID int64
 			n += k
 		}
 		for _, hid := range householdIDs {
-			if _, err := s.household(ctx, tx.Raw(), a, hid); err != nil {
+			if _, err := s.household(ctx, tx, a, hid); err != nil {
 				return err
 			}
 			k, err := setAssignment(ctx, tx, "household_id", liaisonUserID, hid, assign, now)

@@ -35,11 +35,11 @@ func (s *Service) Household(ctx context.Context, a *auth.Actor, id int64) (*Hous
 	if err := a.Require(auth.PersonView); err != nil {
 		return nil, err
 	}
-	return s.household(ctx, s.DB.R, a, id)
+	return s.household(ctx, s.DB, a, id)
 }
 
 func (s *Service) household(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Household, error) {
-	h, err := scanHousehold(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+householdCols+householdFrom+` WHERE h.id = ?`), id))
+	h, err := scanHousehold(q.QueryRow(ctx, `SELECT `+householdCols+householdFrom+` WHERE h.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -50,7 +50,7 @@ func (s *Service) household(ctx context.Context, q db.Querier, a *auth.Actor, id
 	if err := s.checkScope(ctx, q, "households h", "h", cond, args, id); err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, s.DB.Rebind(`SELECT `+personCols+personFrom+` WHERE p.household_id = ? AND p.status <> 'merged' ORDER BY p.id = ? DESC, p.birth_date`), id, h.HeadPersonID)
+	rows, err := q.Query(ctx, `SELECT `+personCols+personFrom+` WHERE p.household_id = ? AND p.status <> 'merged' ORDER BY p.id = ? DESC, p.birth_date`, id, h.HeadPersonID)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (s *Service) UpdateHousehold(ctx context.Context, a *auth.Actor, id int64, 
 		return err
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		old, err := s.household(ctx, tx.Raw(), a, id)
+		old, err := s.household(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -185,12 +185,12 @@ func (s *Service) SetMember(ctx context.Context, a *auth.Actor, personID, househ
 }
 
 func (s *Service) setMember(ctx context.Context, tx *db.Tx, a *auth.Actor, personID, householdID int64, relation string) error {
-	p, err := s.get(ctx, tx.Raw(), a, personID)
+	p, err := s.get(ctx, tx, a, personID)
 	if err != nil {
 		return err
 	}
 	if householdID != 0 {
-		if _, err := s.household(ctx, tx.Raw(), a, householdID); err != nil {
+		if _, err := s.household(ctx, tx, a, householdID); err != nil {
 			return err
 		}
 	} else {

@@ -209,7 +209,7 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 		now: db.FormatTime(s.Now()), today: s.Today()}
 	rules := &roster.Rules{Places: places, Vocab: rosterVocab}
 	if opts.DryRun {
-		ap.q = s.DB.R
+		ap.q = s.DB
 		err = s.runImport(ctx, file, rules, ap)
 	} else {
 		if s.DB.Dialect == db.SQLite {
@@ -224,7 +224,7 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 			}
 		}
 		err = s.DB.WithTx(ctx, func(tx *db.Tx) error {
-			ap.tx, ap.q, ap.file = tx, tx.Raw(), file
+			ap.tx, ap.q, ap.file = tx, tx, file
 			if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0), (SELECT COALESCE(MAX(id), 0) FROM households) FROM persons`).Scan(&ap.existing, &ap.hhBefore); err != nil {
 				return err
 			}

@@ -316,10 +316,10 @@ func (ap *applier) lookup(ctx context.Context, idx []any) (map[string]*existing,
 	if ap.known {
 		from, match = "temp.import_known k JOIN persons p ON p.id = k.id", "k.idx"
 	}
-	rows, err := ap.q.QueryContext(ctx, ap.s.DB.Rebind(`SELECT p.id_index, p.id, o.path, p.org_id, COALESCE(p.building_group_id, 0), COALESCE(p.household_id, 0),
+	rows, err := ap.q.Query(ctx, `SELECT p.id_index, p.id, o.path, p.org_id, COALESCE(p.building_group_id, 0), COALESCE(p.household_id, 0),
 		p.relation, p.name, p.phone_index, p.ethnicity, p.kind, p.current_address, p.registered_address, p.workplace, p.workplace_kind,
 		p.education, p.political_status, p.tags, p.note, p.status, p.arrival_date, p.permit_expiry, p.pinyin, p.initials
-		FROM `+from+` JOIN org_units o ON o.id = p.org_id WHERE `+match+` IN (`+db.Placeholders(len(idx))+`)`), idx...)
+		FROM `+from+` JOIN org_units o ON o.id = p.org_id WHERE `+match+` IN (`+db.Placeholders(len(idx))+`)`, idx...)
 	if err != nil {
 		return nil, fmt.Errorf("look up persons: %w", err)
 	}
@@ -361,8 +361,8 @@ func (ap *applier) loadHouseholds(ctx context.Context, items []*item) error {
 	if len(codes) == 0 || ap.tx != nil && ap.hhBefore == 0 {
 		return nil
 	}
-	rows, err := ap.q.QueryContext(ctx, ap.s.DB.Rebind(`SELECT id, org_id, code, COALESCE(head_person_id, 0), archived
-		FROM households WHERE org_id IN (`+db.Placeholders(len(orgs))+`) AND code IN (`+db.Placeholders(len(codes))+`) AND code <> ''`), append(orgs, codes...)...)
+	rows, err := ap.q.Query(ctx, `SELECT id, org_id, code, COALESCE(head_person_id, 0), archived
+		FROM households WHERE org_id IN (`+db.Placeholders(len(orgs))+`) AND code IN (`+db.Placeholders(len(codes))+`) AND code <> ''`, append(orgs, codes...)...)
 	if err != nil {
 		return fmt.Errorf("look up households: %w", err)
 	}

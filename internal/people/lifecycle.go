@@ -47,7 +47,7 @@ func (s *Service) Lifecycle(ctx context.Context, a *auth.Actor, id int64, c Chan
 		f["note"] = "err.too_long"
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		p, err := s.get(ctx, tx.Raw(), a, id)
+		p, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (s *Service) SetArchived(ctx context.Context, a *auth.Actor, id int64, arch
 		return errs.InvalidFields(map[string]string{"reason": "err.reason_required"})
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		p, err := s.get(ctx, tx.Raw(), a, id)
+		p, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}

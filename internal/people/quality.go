@@ -69,11 +69,11 @@ func (s *Service) Merge(ctx context.Context, a *auth.Actor, keep, drop int64) er
 		return errs.E(errs.Invalid, "err.merge_same")
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		k, err := s.get(ctx, tx.Raw(), a, keep)
+		k, err := s.get(ctx, tx, a, keep)
 		if err != nil {
 			return err
 		}
-		d, err := s.get(ctx, tx.Raw(), a, drop)
+		d, err := s.get(ctx, tx, a, drop)
 		if err != nil {
 			return err
 		}

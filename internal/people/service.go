@@ -69,11 +69,11 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Person, er
 	if err := a.Require(auth.PersonView); err != nil {
 		return nil, err
 	}
-	return s.get(ctx, s.DB.R, a, id)
+	return s.get(ctx, s.DB, a, id)
 }
 
 func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Person, error) {
-	p, err := scanPerson(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+personCols+personFrom+` WHERE p.id = ?`), id))
+	p, err := scanPerson(q.QueryRow(ctx, `SELECT `+personCols+personFrom+` WHERE p.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -91,7 +91,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 // with its alias, "persons p") meets the scope condition cond.
 func (s *Service) checkScope(ctx context.Context, q db.Querier, table, alias, cond string, args []any, id int64) error {
 	var one int
-	err := q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM `+table+` WHERE `+alias+`.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+	err := q.QueryRow(ctx, `SELECT 1 FROM `+table+` WHERE `+alias+`.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.ErrOutOfScope
 	}
@@ -277,7 +277,7 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input
 	var existing int64
 	err = tx.QueryRow(ctx, `SELECT id FROM persons WHERE id_index = ?`, idf.Index).Scan(&existing)
 	if err == nil {
-		if _, err := s.get(ctx, tx.Raw(), a, existing); err != nil {
+		if _, err := s.get(ctx, tx, a, existing); err != nil {
 			existing = 0 // not the actor's to know about
 		}
 		return 0, &errs.Error{Kind: errs.Conflict, Key: keyExists, Fields: map[string]string{"id_number": keyExists}, Args: []any{existing}}
@@ -355,7 +355,7 @@ func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, in Input)
 		return err
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		old, err := s.get(ctx, tx.Raw(), a, id)
+		old, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
