@@ -55,7 +55,7 @@ func dayBound(date string, days int) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return formatTime(time.Date(t.Year(), t.Month(), t.Day()+days, 0, 0, 0, 0, cst)), true
+	return formatTime(time.Date(t.Year(), t.Month(), t.Day()+days, 0, 0, 0, 0, ref.China)), true
 }
 
 func (s *Service) where(a *auth.Actor, f Filter) (string, []any) {

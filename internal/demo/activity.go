@@ -8,6 +8,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
 	"shiliu/internal/pairing"
+	"shiliu/internal/ref"
 	"shiliu/internal/workday"
 )
 
@@ -78,7 +79,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 	if err != nil || len(persons) == 0 {
 		return err
 	}
-	today := g.Opt.Today.In(chinaTime)
+	today := g.Opt.Today.In(ref.China)
 	clock := today
 	cs := cases.New(g.DB, g.Opt.Keys, "")
 	cs.Cal = cases.FromSource((&workday.Source{DB: g.DB}).Calendar)
@@ -96,7 +97,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 		if g.R.IntN(6) == 0 {
 			hour = 20 + g.R.IntN(4) // the night line
 		}
-		clock = time.Date(day.Year(), day.Month(), day.Day(), hour, g.R.IntN(60), 0, 0, chinaTime)
+		clock = time.Date(day.Year(), day.Month(), day.Day(), hour, g.R.IntN(60), 0, 0, ref.China)
 		kind := caseKindsWeighted[g.R.IntN(len(caseKindsWeighted))]
 		texts := caseTemplates[kind]
 		in := cases.IntakeInput{Channel: channelsWeighted[g.R.IntN(len(channelsWeighted))], Kind: kind, Urgency: cases.Normal, Summary: texts[g.R.IntN(len(texts))]}
@@ -199,7 +200,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 			continue // a helper outside the target's subdistrict, say: skip it
 		}
 		st.Pairings++
-		start, _ := time.ParseInLocation("2006-01-02", pr.StartDate, chinaTime)
+		start, _ := time.ParseInLocation("2006-01-02", pr.StartDate, ref.China)
 		stop := today
 		if g.R.IntN(5) == 0 {
 			stop = today.AddDate(0, -2, 0) // visits lapsed: overdue now

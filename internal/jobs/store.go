@@ -56,7 +56,7 @@ func (r *Runner) Enqueue(ctx context.Context, sp Spec) (j *Job, created bool, er
 		}
 		var err error
 		id, err = tx.InsertID(ctx, `INSERT INTO jobs (kind, status, user_id, file_id, params, once_key, created_at) VALUES (?, 'queued', ?, ?, ?, ?, ?)`,
-			sp.Kind, nullID(sp.UserID), nullID(sp.FileID), string(params), nullString(sp.OnceKey), db.FormatTime(r.Now()))
+			sp.Kind, db.NullID(sp.UserID), db.NullID(sp.FileID), string(params), nullString(sp.OnceKey), db.FormatTime(r.Now()))
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/ref"
 )
 
 // DutyService is what a duty roster staffs.
@@ -202,7 +203,7 @@ func (s *Service) OnDuty(ctx context.Context, a *auth.Actor, service DutyService
 	if err != nil {
 		return nil, err
 	}
-	t := at.In(cst)
+	t := at.In(ref.China)
 	wd := isoWeekday(t)
 	hm := t.Format("15:04")
 	date := t.Format(db.DateLayout)
@@ -278,7 +279,7 @@ func checkWho(ctx context.Context, tx *db.Tx, a *auth.Actor, userID, personID in
 			f["person_id"] = k
 		}
 	default:
-		if tooLong(*name, 50) {
+		if ref.TooLong(*name, 50) {
 			f["name"] = "err.too_long"
 		}
 	}
@@ -337,7 +338,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 		f["valid_to"] = "err.date_before_start"
 	}
 	in.Note = strings.TrimSpace(in.Note)
-	if tooLong(in.Note, 500) {
+	if ref.TooLong(in.Note, 500) {
 		f["note"] = "err.too_long"
 	}
 	id := in.ID
@@ -368,7 +369,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 			var err error
 			id, err = tx.InsertID(ctx, `INSERT INTO duty_slots (org_id, service, weekday, start_time, end_time, user_id, person_id, name, valid_from, valid_to,
 				note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, nullID(in.UserID), nullID(in.PersonID), in.Name, in.ValidFrom,
+				in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, db.NullID(in.UserID), db.NullID(in.PersonID), in.Name, in.ValidFrom,
 				in.ValidTo, in.Note, now, now)
 			if err != nil {
 				return fmt.Errorf("insert duty slot: %w", err)
@@ -380,7 +381,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 		}
 		res, err := tx.Exec(ctx, `UPDATE duty_slots SET org_id = ?, service = ?, weekday = ?, start_time = ?, end_time = ?, user_id = ?, person_id = ?,
 			name = ?, valid_from = ?, valid_to = ?, note = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, nullID(in.UserID), nullID(in.PersonID), in.Name, in.ValidFrom,
+			in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, db.NullID(in.UserID), db.NullID(in.PersonID), in.Name, in.ValidFrom,
 			in.ValidTo, in.Note, now, in.ID, in.Version)
 		if err != nil {
 			return fmt.Errorf("update duty slot: %w", err)
@@ -487,7 +488,7 @@ func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*Du
 		f["date"] = "err.date_future"
 	}
 	in.Note = strings.TrimSpace(in.Note)
-	if tooLong(in.Note, 500) {
+	if ref.TooLong(in.Note, 500) {
 		f["note"] = "err.too_long"
 	}
 	var id int64
@@ -532,8 +533,8 @@ func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*Du
 		}
 		var err error
 		id, err = tx.InsertID(ctx, `INSERT INTO duty_log (org_id, slot_id, service, date, user_id, person_id, name, minutes, note, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.OrgID, nullID(in.SlotID), string(in.Service), in.Date, nullID(in.UserID), nullID(in.PersonID),
-			in.Name, in.Minutes, in.Note, nullID(a.UserID), db.FormatTime(s.Now()))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.OrgID, db.NullID(in.SlotID), string(in.Service), in.Date, db.NullID(in.UserID), db.NullID(in.PersonID),
+			in.Name, in.Minutes, in.Note, db.NullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert duty log: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/ref"
 )
 
 const householdCols = `h.id, h.org_id, o.name, o.path, COALESCE(h.building_group_id, 0), COALESCE(bg.name, ''), h.code, h.address,
@@ -84,13 +85,13 @@ type HouseholdInput struct {
 func (s *Service) checkHousehold(ctx context.Context, tx *db.Tx, a *auth.Actor, in *HouseholdInput) error {
 	in.Code, in.Address, in.Note = strings.TrimSpace(in.Code), strings.TrimSpace(in.Address), strings.TrimSpace(in.Note)
 	f := map[string]string{}
-	if tooLong(in.Code, 40) {
+	if ref.TooLong(in.Code, 40) {
 		f["code"] = "err.too_long"
 	}
-	if tooLong(in.Address, 200) {
+	if ref.TooLong(in.Address, 200) {
 		f["address"] = "err.too_long"
 	}
-	if tooLong(in.Note, 1000) {
+	if ref.TooLong(in.Note, 1000) {
 		f["note"] = "err.too_long"
 	}
 	if err := s.checkPlace(ctx, tx, a, in.OrgID, in.BuildingGroupID, f); err != nil {
@@ -125,7 +126,7 @@ func (s *Service) createHousehold(ctx context.Context, tx *db.Tx, a *auth.Actor,
 	}
 	now := db.FormatTime(s.Now())
 	id, err := tx.InsertID(ctx, `INSERT INTO households (org_id, building_group_id, code, address, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		in.OrgID, nullID(in.BuildingGroupID), in.Code, in.Address, in.Note, now, now)
+		in.OrgID, db.NullID(in.BuildingGroupID), in.Code, in.Address, in.Note, now, now)
 	if db.IsUniqueViolation(err) {
 		return 0, errs.InvalidFields(map[string]string{"code": "err.household_code_taken"})
 	}
@@ -150,7 +151,7 @@ func (s *Service) UpdateHousehold(ctx context.Context, a *auth.Actor, id int64, 
 			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE households SET org_id = ?, building_group_id = ?, code = ?, address = ?, note = ?, version = version + 1, updated_at = ?
-			WHERE id = ? AND version = ?`, in.OrgID, nullID(in.BuildingGroupID), in.Code, in.Address, in.Note, db.FormatTime(s.Now()), id, in.Version)
+			WHERE id = ? AND version = ?`, in.OrgID, db.NullID(in.BuildingGroupID), in.Code, in.Address, in.Note, db.FormatTime(s.Now()), id, in.Version)
 		if db.IsUniqueViolation(err) {
 			return errs.InvalidFields(map[string]string{"code": "err.household_code_taken"})
 		}
@@ -178,7 +179,7 @@ func (s *Service) SetMember(ctx context.Context, a *auth.Actor, personID, househ
 		return err
 	}
 	relation = strings.TrimSpace(relation)
-	if tooLong(relation, 20) {
+	if ref.TooLong(relation, 20) {
 		return errs.InvalidFields(map[string]string{"relation": "err.too_long"})
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error { return s.setMember(ctx, tx, a, personID, householdID, relation) })
@@ -200,7 +201,7 @@ func (s *Service) setMember(ctx context.Context, tx *db.Tx, a *auth.Actor, perso
 		return nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE persons SET household_id = ?, relation = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-		nullID(householdID), relation, db.FormatTime(s.Now()), personID); err != nil {
+		db.NullID(householdID), relation, db.FormatTime(s.Now()), personID); err != nil {
 		return err
 	}
 	if p.HouseholdID != 0 && p.HouseholdID != householdID {

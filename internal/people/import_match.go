@@ -285,7 +285,7 @@ func (ap *applier) apply(ctx context.Context, items []*item) error {
 		var cases strings.Builder
 		for _, id := range ids {
 			cases.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
-			args = append(args, id, nullID(newHead[id]))
+			args = append(args, id, db.NullID(newHead[id]))
 		}
 		args = append(args, ap.now)
 		for _, id := range ids {
@@ -429,7 +429,7 @@ func (ap *applier) createHouseholds(ctx context.Context, items []*item) error {
 			}
 			sb.WriteString("(?, ?, ?, ?, ?, ?)")
 			p := h.pending
-			args = append(args, p.key.org, nullID(p.bg), p.key.code, p.address, ap.now, ap.now)
+			args = append(args, p.key.org, db.NullID(p.bg), p.key.code, p.address, ap.now, ap.now)
 		}
 		if ap.s.DB.Dialect == db.SQLite {
 			// Consecutive ids, as for persons (insertChunk).
@@ -558,7 +558,7 @@ func (ap *applier) applyUpdate(ctx context.Context, u *update) error {
 	q := `UPDATE persons SET org_id = ?, building_group_id = ?, household_id = ?, relation = ?, name = ?, pinyin = ?, initials = ?,
 		ethnicity = ?, kind = ?, current_address = ?, registered_address = ?, workplace = ?, workplace_kind = ?, education = ?,
 		political_status = ?, tags = ?, note = ?, arrival_date = ?, permit_expiry = ?, version = version + 1, updated_at = ?`
-	args := []any{nw.org, nullID(nw.bg), nullID(hid), nw.relation, nw.name, nw.pinyin, nw.initials, nw.eth, nw.kind, nw.cur, nw.reg, nw.work,
+	args := []any{nw.org, db.NullID(nw.bg), db.NullID(hid), nw.relation, nw.name, nw.pinyin, nw.initials, nw.eth, nw.kind, nw.cur, nw.reg, nw.work,
 		nw.wk, nw.edu, nw.pol, nw.tags, nw.note, nw.arrival, nw.permit, ap.now}
 	if u.phone {
 		q += `, phone_index = ?, phone_enc = ?, phone_masked = ?`

@@ -9,6 +9,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/ref"
 )
 
 // DuplicatePair is two records that look like one person: same name and
@@ -166,7 +167,7 @@ const (
 func (s *Service) qualityWhere(a *auth.Actor, l QualityList) (string, []any) {
 	cond, args := a.Scope().Persons("p")
 	today := s.Today()
-	in30 := s.Now().In(cst).AddDate(0, 0, 30).Format(time.DateOnly)
+	in30 := s.Now().In(ref.China).AddDate(0, 0, 30).Format(time.DateOnly)
 	w := " WHERE p.status = 'active' AND p.archived = 0 AND " + cond
 	switch l {
 	case ListNoHousehold:
