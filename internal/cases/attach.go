@@ -101,19 +101,7 @@ func (s *Service) Attachments(ctx context.Context, a *auth.Actor, caseID int64) 
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+attCols+` FROM case_attachments WHERE case_id = ? ORDER BY id`, caseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Attachment
-	for rows.Next() {
-		at, err := scanAttachment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, at)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, scanAttachment)
 }
 
 // OpenAttachment returns a file of a case in the actor's scope, open for

@@ -518,22 +518,14 @@ func (s *Service) Events(ctx context.Context, a *auth.Actor, id int64) ([]Event,
 		COALESCE(e.target_user_id, 0), COALESCE(NULLIF(u.display_name, ''), u.username, ''), e.partner, COALESCE(e.user_id, 0), e.username, e.at
 		FROM case_events e LEFT JOIN org_units o ON o.id = e.org_id LEFT JOIN users u ON u.id = e.target_user_id
 		WHERE e.case_id = ? ORDER BY e.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
+	return db.Collect(rows, err, func(sc db.Scanner) (Event, error) {
 		var e Event
 		var act, from, to string
-		if err := rows.Scan(&e.ID, &e.CaseID, &act, &from, &to, &e.Note, &e.OrgID, &e.OrgName, &e.TargetUserID, &e.TargetName, &e.Partner,
-			&e.UserID, &e.Username, &e.At); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&e.ID, &e.CaseID, &act, &from, &to, &e.Note, &e.OrgID, &e.OrgName, &e.TargetUserID, &e.TargetName, &e.Partner,
+			&e.UserID, &e.Username, &e.At)
 		e.Action, e.FromStatus, e.ToStatus = Action(act), Status(from), Status(to)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	})
 }
 
 // Rules returns the deadlines of every kind, in the order of Kinds.

@@ -33,6 +33,13 @@ func Collect[T any](rows *sql.Rows, err error, scan func(Scanner) (T, error)) ([
 	return out, nil
 }
 
+// ScanID reads a row of one id, for Collect over a list of ids.
+func ScanID(sc Scanner) (int64, error) {
+	var id int64
+	err := sc.Scan(&id)
+	return id, err
+}
+
 // NullID stores a zero id as NULL: the foreign keys that may be absent are
 // nullable columns, and 0 would name a row that does not exist.
 func NullID(id int64) any {

@@ -7,6 +7,7 @@ import (
 
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
+	"shiliu/internal/db"
 	"shiliu/internal/pairing"
 	"shiliu/internal/ref"
 	"shiliu/internal/workday"
@@ -31,21 +32,13 @@ type demoPerson struct {
 // wrote them in bulk, so the step asks the database, in id order).
 func loadPersons(ctx context.Context, g *Gen, limit int) ([]demoPerson, error) {
 	rows, err := g.DB.Query(ctx, `SELECT id, org_id, name, tags, phone_index FROM persons WHERE status = 'active' ORDER BY id LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []demoPerson
-	for rows.Next() {
+	return db.Collect(rows, err, func(sc db.Scanner) (demoPerson, error) {
 		var p demoPerson
 		var phone string
-		if err := rows.Scan(&p.id, &p.org, &p.name, &p.tags, &phone); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&p.id, &p.org, &p.name, &p.tags, &phone)
 		p.phone = phone != ""
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, err
+	})
 }
 
 // caseTemplates are realistic requests by kind, for the demo's cases.

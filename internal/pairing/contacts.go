@@ -281,19 +281,11 @@ func (s *Service) Contacts(ctx context.Context, a *auth.Actor, f ContactFilter) 
 		f.Limit = 50
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+contactCols+contactFrom+where+` ORDER BY c.date DESC, c.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	out, err := db.Collect(rows, err, scanContact)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list contacts: %w", err)
 	}
-	defer rows.Close()
-	var out []*Contact
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, c)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // LinkContactCase records the feedback case that tracks a contact's

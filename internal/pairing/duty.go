@@ -135,19 +135,11 @@ func scanSlot(sc interface{ Scan(...any) error }) (*Slot, error) {
 
 func (s *Service) slots(ctx context.Context, q db.Querier, where string, args ...any) ([]*Slot, error) {
 	rows, err := q.Query(ctx, `SELECT `+slotCols+slotFrom+where+` ORDER BY o.path, s.service, s.weekday, s.start_time, s.id`, args...)
+	out, err := db.Collect(rows, err, scanSlot)
 	if err != nil {
 		return nil, fmt.Errorf("duty slots: %w", err)
 	}
-	defer rows.Close()
-	var out []*Slot
-	for rows.Next() {
-		sl, err := scanSlot(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sl)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Slots lists the duty slots of a service ("" all) that the actor may
@@ -622,17 +614,12 @@ func (s *Service) DutyLog(ctx context.Context, a *auth.Actor, f DutyFilter) ([]*
 		l.name, COALESCE(p.name, ''), COALESCE(u.display_name, ''), COALESCE(u.username, ''), l.minutes, l.note, COALESCE(cu.username, ''), l.created_at
 		FROM duty_log l JOIN org_units o ON o.id = l.org_id LEFT JOIN persons p ON p.id = l.person_id LEFT JOIN users u ON u.id = l.user_id
 		LEFT JOIN users cu ON cu.id = l.created_by`+where+` ORDER BY l.date DESC, l.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("duty log: %w", err)
-	}
-	defer rows.Close()
-	var out []*DutyEntry
-	for rows.Next() {
+	out, err := db.Collect(rows, err, func(sc db.Scanner) (*DutyEntry, error) {
 		var e DutyEntry
 		var service, pn, dn, un string
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.OrgName, &e.SlotID, &service, &e.Date, &e.UserID, &e.PersonID, &e.Name, &pn, &dn, &un, &e.Minutes,
+		if err := sc.Scan(&e.ID, &e.OrgID, &e.OrgName, &e.SlotID, &service, &e.Date, &e.UserID, &e.PersonID, &e.Name, &pn, &dn, &un, &e.Minutes,
 			&e.Note, &e.CreatedBy, &e.CreatedAt); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		e.Service = DutyService(service)
 		switch {
@@ -641,9 +628,12 @@ func (s *Service) DutyLog(ctx context.Context, a *auth.Actor, f DutyFilter) ([]*
 		case e.UserID != 0:
 			e.Name = userName(dn, un)
 		}
-		out = append(out, &e)
+		return &e, nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("duty log: %w", err)
 	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // Hours is the time one person served on duty in a year.
@@ -669,24 +659,20 @@ func (s *Service) Hours(ctx context.Context, a *auth.Actor, year int) ([]Hours, 
 			FROM duty_log l WHERE `+cond+` AND l.date >= ? AND l.date <= ? GROUP BY 1, 2, 3) g
 		LEFT JOIN persons p ON p.id = g.pid LEFT JOIN users u ON u.id = g.uid
 		ORDER BY g.mins DESC, g.pid, g.uid, g.nm`, append(args, lo, hi)...)
-	if err != nil {
-		return nil, fmt.Errorf("duty hours: %w", err)
-	}
-	defer rows.Close()
-	var out []Hours
-	for rows.Next() {
+	out, err := db.Collect(rows, err, func(sc db.Scanner) (Hours, error) {
 		var h Hours
 		var pn, dn, un string
-		if err := rows.Scan(&h.PersonID, &h.UserID, &h.Name, &h.Minutes, &h.Shifts, &pn, &dn, &un); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&h.PersonID, &h.UserID, &h.Name, &h.Minutes, &h.Shifts, &pn, &dn, &un)
 		switch {
 		case h.PersonID != 0:
 			h.Name = pn
 		case h.UserID != 0:
 			h.Name = userName(dn, un)
 		}
-		out = append(out, h)
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("duty hours: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

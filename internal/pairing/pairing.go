@@ -645,19 +645,11 @@ const pairingOrder = `CASE WHEN pr.status = 'active' THEN 0 ELSE 1 END, CASE WHE
 
 func (s *Service) query(ctx context.Context, tail string, args ...any) ([]*Pairing, error) {
 	rows, err := s.DB.Query(ctx, `SELECT `+pairingCols+pairingFrom+tail, args...)
+	out, err := db.Collect(rows, err, s.scanPairing)
 	if err != nil {
 		return nil, fmt.Errorf("list pairings: %w", err)
 	}
-	defer rows.Close()
-	var out []*Pairing
-	for rows.Next() {
-		p, err := s.scanPairing(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // all returns every pairing in scope matching an extra condition, in list

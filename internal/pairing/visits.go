@@ -245,19 +245,7 @@ func (s *Service) Visits(ctx context.Context, a *auth.Actor, pairingID int64) ([
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+visitCols+visitFrom+` WHERE v.pairing_id = ? ORDER BY v.date DESC, v.id DESC`, pairingID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Visit
-	for rows.Next() {
-		v, err := scanVisit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, scanVisit)
 }
 
 // PhotoFile is an open visit photo; the caller closes it.

@@ -52,24 +52,18 @@ func (s *Service) household(ctx context.Context, q db.Querier, a *auth.Actor, id
 		return nil, err
 	}
 	rows, err := q.Query(ctx, `SELECT `+personCols+personFrom+` WHERE p.household_id = ? AND p.status <> 'merged' ORDER BY p.id = ? DESC, p.birth_date`, id, h.HeadPersonID)
-	if err != nil {
+	if h.Members, err = db.Collect(rows, err, scanPerson); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	eth := map[string]bool{}
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		h.Members = append(h.Members, p)
+	for _, p := range h.Members {
 		if p.Status == Active && !eth[p.Ethnicity] {
 			eth[p.Ethnicity] = true
 			h.Ethnicities = append(h.Ethnicities, p.Ethnicity)
 		}
 	}
 	h.Size = len(h.Members)
-	return h, rows.Err()
+	return h, nil
 }
 
 // HouseholdInput is what a form gives for a household.

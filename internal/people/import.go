@@ -282,19 +282,15 @@ func (s *Service) rosterPlaces(ctx context.Context, a *auth.Actor, all bool) (*r
 	load := func(kind string) ([]roster.Unit, error) {
 		rows, err := s.DB.Query(ctx, `SELECT id, code, name, COALESCE(parent_id, 0) FROM org_units WHERE kind = ? AND archived = 0`+cond+` ORDER BY path`,
 			append([]any{kind}, args...)...)
+		out, err := db.Collect(rows, err, func(sc db.Scanner) (roster.Unit, error) {
+			var u roster.Unit
+			err := sc.Scan(&u.ID, &u.Code, &u.Name, &u.Parent)
+			return u, err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("load org units: %w", err)
 		}
-		defer rows.Close()
-		var out []roster.Unit
-		for rows.Next() {
-			var u roster.Unit
-			if err := rows.Scan(&u.ID, &u.Code, &u.Name, &u.Parent); err != nil {
-				return nil, err
-			}
-			out = append(out, u)
-		}
-		return out, rows.Err()
+		return out, nil
 	}
 	committees, err := load("committee")
 	if err != nil {

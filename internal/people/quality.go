@@ -31,19 +31,14 @@ func (s *Service) Duplicates(ctx context.Context, a *auth.Actor, limit int) ([]D
 	rows, err := s.DB.Query(ctx, `SELECT x.id, y.id FROM persons x JOIN persons y ON y.birth_date = x.birth_date AND y.name = x.name AND y.id > x.id
 		WHERE x.status <> 'merged' AND y.status <> 'merged' AND x.archived = 0 AND y.archived = 0 AND `+ca+` AND `+cb+`
 		ORDER BY x.name, x.id LIMIT ?`, append(append(argsA, argsB...), limit)...)
+	ids, err := db.Collect(rows, err, func(sc db.Scanner) ([2]int64, error) {
+		var p [2]int64
+		err := sc.Scan(&p[0], &p[1])
+		return p, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	var ids [][2]int64
-	for rows.Next() {
-		var p [2]int64
-		if err := rows.Scan(&p[0], &p[1]); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, p)
-	}
-	rows.Close()
 	out := make([]DuplicatePair, 0, len(ids))
 	for _, p := range ids {
 		x, err := s.Get(ctx, a, p[0])

@@ -473,17 +473,9 @@ func (s *Service) Events(ctx context.Context, a *auth.Actor, id int64) ([]Event,
 	rows, err := s.DB.Query(ctx, `SELECT e.id, e.person_id, e.kind, e.date, COALESCE(fo.name, ''), COALESCE(t.name, ''), e.note, e.username, e.created_at
 		FROM person_events e LEFT JOIN org_units fo ON fo.id = e.from_org_id LEFT JOIN org_units t ON t.id = e.to_org_id
 		WHERE e.person_id = ? OR e.person_id IN (SELECT id FROM persons WHERE merged_into = ?) ORDER BY e.date DESC, e.id DESC`, id, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
+	return db.Collect(rows, err, func(sc db.Scanner) (Event, error) {
 		var e Event
-		if err := rows.Scan(&e.ID, &e.PersonID, &e.Kind, &e.Date, &e.FromOrg, &e.ToOrg, &e.Note, &e.Username, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&e.ID, &e.PersonID, &e.Kind, &e.Date, &e.FromOrg, &e.ToOrg, &e.Note, &e.Username, &e.CreatedAt)
+		return e, err
+	})
 }
