@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -21,6 +23,7 @@ import (
 	"shiliu/internal/cases"
 	"shiliu/internal/dbtest"
 	"shiliu/internal/org"
+	"shiliu/internal/pairing"
 )
 
 // idNumber makes a valid 18-digit citizen ID number (GB 11643 check digit).
@@ -163,5 +166,32 @@ func TestTwoInstancesImportAndFiles(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, pdf) || resp.Header.Get("Content-Type") != "application/pdf" {
 		t.Errorf("instance 2 serves instance 1's attachment: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
+	}
+
+	// A visit photo uploaded on instance 1 is served by instance 2.
+	var personID int64
+	if err := a1.DB.QueryRow(ctx, `SELECT MIN(id) FROM persons`).Scan(&personID); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := a1.Pairing.Create(ctx, admin, pairing.Input{HelperKind: pairing.HelperPartner, HelperName: "社区医院", TargetPersonID: personID, CadenceDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var img bytes.Buffer
+	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	v, err := a1.Pairing.LogVisit(ctx, admin, pr.ID, pairing.VisitInput{Help: "送米油", VisitorName: "王", Photo: &pairing.Photo{Data: img.Bytes(), Filename: "走访.png"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = c.Get(fmt.Sprintf("%s/visits/%d/photo", a2.URL(), v.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, img.Bytes()) || resp.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("instance 2 serves instance 1's visit photo: %d %q, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
 	}
 }
