@@ -205,17 +205,13 @@ func List(ctx context.Context, d *db.DB, r Reader, f Filter) ([]Record, int, err
 	}
 	rows, err := d.Query(ctx, `SELECT id, at, COALESCE(user_id, 0), username, role, COALESCE(org_id, 0), ip, request_id, action, entity, entity_id, detail, result
 		FROM audit_log`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	out, err := db.Collect(rows, err, func(sc db.Scanner) (Record, error) {
+		var r Record
+		err := sc.Scan(&r.ID, &r.At, &r.UserID, &r.Username, &r.Role, &r.OrgID, &r.IP, &r.RequestID, &r.Action, &r.Entity, &r.EntityID, &r.Detail, &r.Result)
+		return r, err
+	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("list audit: %w", err)
 	}
-	defer rows.Close()
-	var out []Record
-	for rows.Next() {
-		var r Record
-		if err := rows.Scan(&r.ID, &r.At, &r.UserID, &r.Username, &r.Role, &r.OrgID, &r.IP, &r.RequestID, &r.Action, &r.Entity, &r.EntityID, &r.Detail, &r.Result); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }

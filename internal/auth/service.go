@@ -162,19 +162,11 @@ func (s *Service) List(ctx context.Context, a *Actor, f UserFilter) ([]*User, in
 		order = "u.username"
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+userCols+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	out, err := db.Collect(rows, err, scanUser)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
 	}
-	defer rows.Close()
-	var out []*User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, u)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // NewUser is the input for Create.

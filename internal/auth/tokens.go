@@ -67,19 +67,11 @@ func (s *Service) Tokens(ctx context.Context, a *Actor) ([]Token, error) {
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT id, name, prefix, created_at, last_used_at, expires_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC`, a.UserID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Token
-	for rows.Next() {
+	return db.Collect(rows, err, func(sc db.Scanner) (Token, error) {
 		var t Token
-		if err := rows.Scan(&t.ID, &t.Name, &t.Prefix, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt, &t.RevokedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&t.ID, &t.Name, &t.Prefix, &t.CreatedAt, &t.LastUsedAt, &t.ExpiresAt, &t.RevokedAt)
+		return t, err
+	})
 }
 
 // RevokeToken revokes one of the actor's tokens.

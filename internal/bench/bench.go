@@ -310,19 +310,7 @@ func (e *Env) prepareUsers(ctx context.Context) error {
 		u := &User{Label: x.label + " (" + x.u.OrgName + ")", Actor: actor, token: tok}
 		lo, hi := actor.Scope().PathRange()
 		rows, err := a.DB.Query(ctx, `SELECT id FROM org_units WHERE kind = 'committee' AND archived = 0 AND path >= ? AND path < ? ORDER BY id`, lo, hi)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			u.committees = append(u.committees, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if u.committees, err = db.Collect(rows, err, db.ScanID); err != nil {
 			return err
 		}
 		if len(u.committees) == 0 {

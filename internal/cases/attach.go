@@ -51,7 +51,7 @@ func (s *Service) Attach(ctx context.Context, a *auth.Actor, caseID int64, name 
 		att = &Attachment{CaseID: c.ID, Name: name, ContentType: f.MIME, Size: f.Size, SHA256: f.SHA256,
 			Username: a.Who().Username, CreatedAt: formatTime(s.Now()), fileID: f.ID}
 		att.ID, err = tx.InsertID(ctx, `INSERT INTO case_attachments (case_id, name, content_type, size, sha256, path, file_id, user_id, username, created_at)
-			VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`, c.ID, att.Name, att.ContentType, att.Size, att.SHA256, f.ID, nullID(userID(a)), att.Username, att.CreatedAt)
+			VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`, c.ID, att.Name, att.ContentType, att.Size, att.SHA256, f.ID, db.NullID(userID(a)), att.Username, att.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("insert attachment: %w", err)
 		}
@@ -101,19 +101,7 @@ func (s *Service) Attachments(ctx context.Context, a *auth.Actor, caseID int64) 
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+attCols+` FROM case_attachments WHERE case_id = ? ORDER BY id`, caseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Attachment
-	for rows.Next() {
-		at, err := scanAttachment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, at)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, scanAttachment)
 }
 
 // OpenAttachment returns a file of a case in the actor's scope, open for

@@ -5,11 +5,8 @@ import (
 	"time"
 
 	"shiliu/internal/db"
+	"shiliu/internal/ref"
 )
-
-// cst is China Standard Time: working days, the day of a deadline and the
-// year of a case's code are China's.
-var cst = time.FixedZone("CST", 8*3600)
 
 // Calendar counts working days. *workday.Calendar (the public-holiday
 // calendar with make-up working days, kept as data) is the real one, wired
@@ -34,14 +31,14 @@ type WeekdayCalendar struct {
 
 // IsWorkday reports whether t's day (China time) is a working day.
 func (c WeekdayCalendar) IsWorkday(t time.Time) bool {
-	d := t.In(cst).Format(db.DateLayout)
+	d := t.In(ref.China).Format(db.DateLayout)
 	if c.Workdays[d] {
 		return true
 	}
 	if c.Holidays[d] {
 		return false
 	}
-	wd := t.In(cst).Weekday()
+	wd := t.In(ref.China).Weekday()
 	return wd != time.Saturday && wd != time.Sunday
 }
 
@@ -80,14 +77,14 @@ func (c WeekdayCalendar) WorkdaysBetween(a, b time.Time) int {
 
 // dayStart is the midnight that begins t's day in China.
 func dayStart(t time.Time) time.Time {
-	y, m, d := t.In(cst).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, cst)
+	y, m, d := t.In(ref.China).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, ref.China)
 }
 
 // endOfDay is the last second of t's day in China.
 func endOfDay(t time.Time) time.Time {
-	y, m, d := t.In(cst).Date()
-	return time.Date(y, m, d, 23, 59, 59, 0, cst)
+	y, m, d := t.In(ref.China).Date()
+	return time.Date(y, m, d, 23, 59, 59, 0, ref.China)
 }
 
 // FromSource adapts a calendar source whose Calendar method returns its

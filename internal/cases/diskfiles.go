@@ -23,21 +23,13 @@ func (s *Service) MoveDiskFiles(ctx context.Context, log *slog.Logger) (int, err
 		userID          int64
 	}
 	rows, err := s.DB.Query(ctx, `SELECT id, path, name, sha256, COALESCE(user_id, 0) FROM case_attachments WHERE file_id IS NULL AND path <> '' ORDER BY id`)
+	todo, err := db.Collect(rows, err, func(sc db.Scanner) (pending, error) {
+		var p pending
+		err := sc.Scan(&p.id, &p.path, &p.name, &p.sha, &p.userID)
+		return p, err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("attachments on disk: %w", err)
-	}
-	var todo []pending
-	for rows.Next() {
-		var p pending
-		if err := rows.Scan(&p.id, &p.path, &p.name, &p.sha, &p.userID); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		todo = append(todo, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
 	}
 	n := 0
 	for _, p := range todo {

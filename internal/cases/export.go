@@ -45,7 +45,7 @@ func local(ts string) string {
 	if t.IsZero() {
 		return ts
 	}
-	return t.In(cst).Format("2006-01-02 15:04")
+	return t.In(ref.China).Format("2006-01-02 15:04")
 }
 
 // sanitise makes a value safe for a cell: control characters other than

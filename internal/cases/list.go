@@ -55,7 +55,7 @@ func dayBound(date string, days int) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return formatTime(time.Date(t.Year(), t.Month(), t.Day()+days, 0, 0, 0, 0, cst)), true
+	return formatTime(time.Date(t.Year(), t.Month(), t.Day()+days, 0, 0, 0, 0, ref.China)), true
 }
 
 func (s *Service) where(a *auth.Actor, f Filter) (string, []any) {
@@ -138,22 +138,16 @@ func (s *Service) page(ctx context.Context, a *auth.Actor, where string, args []
 		order = orders[""]
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+caseCols+caseFrom+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	out, err := db.Collect(rows, err, scanCase)
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
-	defer rows.Close()
 	now := s.Now()
-	var out []*Case
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, err
-		}
+	for _, c := range out {
 		c.setLate(now)
 		redact(a, c)
-		out = append(out, c)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Overdue lists the open cases in scope past their response or resolve
@@ -260,21 +254,9 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 	n := formatTime(now)
 	oc, oa := overdueCond(n)
 	rows, err := s.DB.Query(ctx, `SELECT `+caseCols+caseFrom+` WHERE `+oc+` ORDER BY c.id`, oa...)
+	due, err := db.Collect(rows, err, scanCase)
 	if err != nil {
 		return 0, fmt.Errorf("overdue cases: %w", err)
-	}
-	var due []*Case
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			rows.Close()
-			return 0, err
-		}
-		due = append(due, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
 	}
 	every := max(1, s.EscalateEvery)
 	moved := 0

@@ -167,19 +167,7 @@ func (s *Service) usersIn(ctx context.Context, tx *db.Tx, orgIDs []int64, roles 
 	}
 	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE org_id IN (`+db.Placeholders(len(orgIDs))+`) AND role IN (`+db.Placeholders(len(roles))+`)
 		AND disabled = 0 ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, db.ScanID)
 }
 
 // pathIDs returns the unit ids of a materialised path, root first.
@@ -200,7 +188,7 @@ func pathIDs(path string) []int64 {
 // ones whose scope holds the case. A case of a unit above any subdistrict
 // tells that unit's leaders and admins.
 func (s *Service) notifyEmergency(ctx context.Context, tx *db.Tx, caseID int64, kind, body string) (Message, error) {
-	c, err := s.get(ctx, tx.Raw(), escalator, caseID)
+	c, err := s.get(ctx, tx, escalator, caseID)
 	if err != nil {
 		return Message{}, err
 	}
@@ -234,19 +222,11 @@ func (s *Service) Notifications(ctx context.Context, a *auth.Actor, unreadOnly b
 		q += ` AND read_at = ''`
 	}
 	rows, err := s.DB.Query(ctx, q+` ORDER BY id DESC LIMIT 200`, userID(a))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
+	return db.Collect(rows, err, func(sc db.Scanner) (Notification, error) {
 		var n Notification
-		if err := rows.Scan(&n.ID, &n.UserID, &n.Kind, &n.CaseID, &n.Title, &n.Body, &n.CreatedAt, &n.ReadAt); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&n.ID, &n.UserID, &n.Kind, &n.CaseID, &n.Title, &n.Body, &n.CreatedAt, &n.ReadAt)
+		return n, err
+	})
 }
 
 // UnreadCount is the number of the actor's unread notifications, for the

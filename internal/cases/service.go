@@ -150,11 +150,11 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Case, erro
 	if err := a.Require(auth.CaseRead); err != nil {
 		return nil, err
 	}
-	return s.get(ctx, s.DB.R, a, id)
+	return s.get(ctx, s.DB, a, id)
 }
 
 func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Case, error) {
-	c, err := scanCase(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+caseCols+caseFrom+` WHERE c.id = ?`), id))
+	c, err := scanCase(q.QueryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -164,7 +164,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 	if !a.Scope().All() {
 		cond, args := scope(a)
 		var one int
-		err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM cases c WHERE c.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+		err = q.QueryRow(ctx, `SELECT 1 FROM cases c WHERE c.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errs.ErrOutOfScope
 		}
@@ -232,8 +232,6 @@ const (
 	maxNote    = 2000
 )
 
-func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
-
 // checkedIntake is a checked IntakeInput.
 type checkedIntake struct {
 	IntakeInput
@@ -267,13 +265,13 @@ func (s *Service) validateIntake(ctx context.Context, a *auth.Actor, in IntakeIn
 	}
 	if c.Summary == "" {
 		f["summary"] = "err.required"
-	} else if tooLong(c.Summary, maxSummary) {
+	} else if ref.TooLong(c.Summary, maxSummary) {
 		f["summary"] = "err.too_long"
 	}
-	if tooLong(c.CallerName, maxName) {
+	if ref.TooLong(c.CallerName, maxName) {
 		f["caller_name"] = "err.too_long"
 	}
-	if tooLong(c.Address, maxAddress) {
+	if ref.TooLong(c.Address, maxAddress) {
 		f["address"] = "err.too_long"
 	}
 	if c.CallerPhone != "" {
@@ -326,13 +324,13 @@ func (s *Service) validateIntake(ctx context.Context, a *auth.Actor, in IntakeIn
 			c.occurredAt = formatTime(t)
 		}
 	}
-	if tooLong(c.Place, maxAddress) {
+	if ref.TooLong(c.Place, maxAddress) {
 		f["place"] = "err.too_long"
 	}
-	if tooLong(c.PeopleInvolved, maxPeople) {
+	if ref.TooLong(c.PeopleInvolved, maxPeople) {
 		f["people_involved"] = "err.too_long"
 	}
-	if tooLong(c.FirstReport, maxReport) {
+	if ref.TooLong(c.FirstReport, maxReport) {
 		f["first_report"] = "err.too_long"
 	}
 	if len(f) > 0 {
@@ -344,7 +342,7 @@ func (s *Service) validateIntake(ctx context.Context, a *auth.Actor, in IntakeIn
 // parseMoment reads a date and time written in China time.
 func parseMoment(s string) (time.Time, bool) {
 	for _, l := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
-		if t, err := time.ParseInLocation(l, s, cst); err == nil {
+		if t, err := time.ParseInLocation(l, s, ref.China); err == nil {
 			return t, true
 		}
 	}
@@ -360,7 +358,7 @@ func parseDue(s string) (time.Time, bool) {
 		return t, true
 	}
 	if t, ok := ref.ParseDate(s); ok {
-		return endOfDay(time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, cst)), true
+		return endOfDay(time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, ref.China)), true
 	}
 	return time.Time{}, false
 }
@@ -433,7 +431,7 @@ func (s *Service) intake(ctx context.Context, tx *db.Tx, a *auth.Actor, c *check
 			respondDue = resolveDue
 		}
 	}
-	year := now.In(cst).Year()
+	year := now.In(ref.China).Year()
 	var seq int
 	if err := tx.QueryRow(ctx, `INSERT INTO case_counters (year, seq) VALUES (?, 1)
 		ON CONFLICT (year) DO UPDATE SET seq = case_counters.seq + 1 RETURNING seq`, year).Scan(&seq); err != nil {
@@ -449,9 +447,9 @@ func (s *Service) intake(ctx context.Context, tx *db.Tx, a *auth.Actor, c *check
 	id, err := tx.InsertID(ctx, `INSERT INTO cases (code, org_id, routed_by, channel, kind, urgency, status, person_id, caller_name, phone_index, phone_enc,
 		phone_masked, address, summary, respond_due, resolve_due, occurred_at, place, people_involved, first_report, created_by, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, 'intake', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		code, orgID, string(routed), string(c.Channel), string(c.Kind), string(c.Urgency), personID, c.CallerName, phf.Index, nullBytes(phf.Enc),
+		code, orgID, string(routed), string(c.Channel), string(c.Kind), string(c.Urgency), personID, c.CallerName, phf.Index, db.NullBytes(phf.Enc),
 		maskPhone(c.phone), c.Address, c.Summary, formatTime(respondDue), formatTime(resolveDue), c.occurredAt, c.Place, c.PeopleInvolved,
-		c.FirstReport, nullID(userID(a)), ts, ts)
+		c.FirstReport, db.NullID(userID(a)), ts, ts)
 	if err != nil {
 		return 0, nil, fmt.Errorf("insert case: %w", err)
 	}
@@ -624,20 +622,6 @@ func userID(a *auth.Actor) int64 {
 	return a.UserID
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-func nullBytes(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
 func maskPhone(p string) string {
 	if p == "" {
 		return ""
@@ -652,7 +636,7 @@ func (s *Service) RevealPhone(ctx context.Context, a *auth.Actor, id int64, reas
 		return "", err
 	}
 	reason = strings.TrimSpace(reason)
-	if reason == "" || tooLong(reason, 200) {
+	if reason == "" || ref.TooLong(reason, 200) {
 		return "", errs.InvalidFields(map[string]string{"reason": "err.reason_required"})
 	}
 	if _, err := s.Get(ctx, a, id); err != nil {

@@ -14,6 +14,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/ref"
 )
 
 // Action is a step a user (or the system) takes on a case.
@@ -192,7 +193,7 @@ func (s *Service) Transition(ctx context.Context, a *auth.Actor, id int64, in Tr
 		// The step took the case out of the actor's sight (a user of
 		// another unit, assigned by name, returned it): it is done, and
 		// they get the case as it now stands, once.
-		c, err = s.get(ctx, s.DB.R, escalator, id)
+		c, err = s.get(ctx, s.DB, escalator, id)
 		if err == nil {
 			redact(a, c)
 		}
@@ -205,7 +206,7 @@ var errTransition = errs.E(errs.Invalid, "err.case_transition")
 func errConflict() error { return errs.E(errs.Conflict, "err.version_conflict") }
 
 func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id int64, in TransitionInput) ([]Message, error) {
-	c, err := s.get(ctx, tx.Raw(), a, id)
+	c, err := s.get(ctx, tx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +234,7 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 	needReason := func() {
 		if in.Note == "" {
 			f["note"] = "err.reason_required"
-		} else if tooLong(in.Note, maxNote) {
+		} else if ref.TooLong(in.Note, maxNote) {
 			f["note"] = "err.too_long"
 		}
 	}
@@ -241,7 +242,7 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 	case ActAssign, ActReassign:
 		if in.Action == ActReassign {
 			needReason()
-		} else if tooLong(in.Note, maxNote) {
+		} else if ref.TooLong(in.Note, maxNote) {
 			f["note"] = "err.too_long"
 		}
 		if err := s.checkAssignee(ctx, tx, a, in, f); err != nil {
@@ -258,7 +259,7 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 				set["resolve_due"] = formatTime(t)
 			}
 		}
-		set["assignee_org_id"], set["assignee_user_id"], set["partner"] = nullID(in.OrgID), nullID(in.UserID), in.Partner
+		set["assignee_org_id"], set["assignee_user_id"], set["partner"] = db.NullID(in.OrgID), db.NullID(in.UserID), in.Partner
 		changes["assignee_org_id"], changes["assignee_user_id"], changes["partner"] = in.OrgID, in.UserID, in.Partner
 		ev.OrgID, ev.TargetUserID, ev.Partner = in.OrgID, in.UserID, in.Partner
 	case ActAccept:
@@ -268,13 +269,13 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 	case ActNote:
 		if in.Note == "" {
 			f["note"] = "err.required"
-		} else if tooLong(in.Note, maxNote) {
+		} else if ref.TooLong(in.Note, maxNote) {
 			f["note"] = "err.too_long"
 		}
 	case ActReport:
 		if in.Note == "" {
 			f["note"] = "err.required"
-		} else if tooLong(in.Note, maxReport) {
+		} else if ref.TooLong(in.Note, maxReport) {
 			f["note"] = "err.too_long"
 		}
 	case ActReturn:
@@ -283,7 +284,7 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 	case ActClose:
 		if in.Resolution == "" {
 			f["resolution"] = "err.required"
-		} else if tooLong(in.Resolution, maxReport) {
+		} else if ref.TooLong(in.Resolution, maxReport) {
 			f["resolution"] = "err.too_long"
 		}
 		if !in.Result.Valid() {
@@ -292,7 +293,7 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 		if c.Kind == Emergency {
 			if in.ClosingReport == "" {
 				f["closing_report"] = "err.required"
-			} else if tooLong(in.ClosingReport, maxReport) {
+			} else if ref.TooLong(in.ClosingReport, maxReport) {
 				f["closing_report"] = "err.too_long"
 			}
 			set["closing_report"] = in.ClosingReport
@@ -304,7 +305,7 @@ func (s *Service) transition(ctx context.Context, tx *db.Tx, a *auth.Actor, id i
 		if in.Satisfaction < 1 || in.Satisfaction > 5 {
 			f["satisfaction"] = "err.satisfaction_invalid"
 		}
-		if tooLong(in.Note, maxNote) {
+		if ref.TooLong(in.Note, maxNote) {
 			f["note"] = "err.too_long"
 		}
 		set["satisfaction"], set["followed_up_at"] = in.Satisfaction, ts
@@ -434,7 +435,7 @@ func (s *Service) checkAssignee(ctx context.Context, tx *db.Tx, a *auth.Actor, i
 		f["assignee"] = "err.assignee_required"
 		return nil
 	}
-	if tooLong(in.Partner, maxPartner) {
+	if ref.TooLong(in.Partner, maxPartner) {
 		f["partner"] = "err.too_long"
 	}
 	orgPath := ""
@@ -493,8 +494,8 @@ type event struct {
 func (s *Service) event(ctx context.Context, tx *db.Tx, a *auth.Actor, caseID int64, e event) error {
 	who := a.Who()
 	_, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, action, from_status, to_status, note, org_id, target_user_id, partner, user_id, username, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, caseID, string(e.Action), string(e.From), string(e.To), e.Note, nullID(e.OrgID), nullID(e.TargetUserID),
-		e.Partner, nullID(who.UserID), who.Username, formatTime(s.Now()))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, caseID, string(e.Action), string(e.From), string(e.To), e.Note, db.NullID(e.OrgID), db.NullID(e.TargetUserID),
+		e.Partner, db.NullID(who.UserID), who.Username, formatTime(s.Now()))
 	if err != nil {
 		return fmt.Errorf("case event: %w", err)
 	}
@@ -517,22 +518,14 @@ func (s *Service) Events(ctx context.Context, a *auth.Actor, id int64) ([]Event,
 		COALESCE(e.target_user_id, 0), COALESCE(NULLIF(u.display_name, ''), u.username, ''), e.partner, COALESCE(e.user_id, 0), e.username, e.at
 		FROM case_events e LEFT JOIN org_units o ON o.id = e.org_id LEFT JOIN users u ON u.id = e.target_user_id
 		WHERE e.case_id = ? ORDER BY e.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
+	return db.Collect(rows, err, func(sc db.Scanner) (Event, error) {
 		var e Event
 		var act, from, to string
-		if err := rows.Scan(&e.ID, &e.CaseID, &act, &from, &to, &e.Note, &e.OrgID, &e.OrgName, &e.TargetUserID, &e.TargetName, &e.Partner,
-			&e.UserID, &e.Username, &e.At); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&e.ID, &e.CaseID, &act, &from, &to, &e.Note, &e.OrgID, &e.OrgName, &e.TargetUserID, &e.TargetName, &e.Partner,
+			&e.UserID, &e.Username, &e.At)
 		e.Action, e.FromStatus, e.ToStatus = Action(act), Status(from), Status(to)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	})
 }
 
 // Rules returns the deadlines of every kind, in the order of Kinds.

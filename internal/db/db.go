@@ -140,9 +140,28 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// Rebind turns ? placeholders into $1, $2… for PostgreSQL. Question marks
-// inside single-quoted literals are left alone.
-func (d *DB) Rebind(q string) string {
+// Querier runs SQL written with ? placeholders on either engine: *DB (reads
+// on the reader pool, writes on the writer) and *Tx both implement it and
+// rebind every statement themselves. A read helper takes a Querier so that
+// it runs inside a transaction (seeing its writes, under its lock) or
+// outside one, and no caller can forget a rebind that only PostgreSQL would
+// notice.
+type Querier interface {
+	Exec(ctx context.Context, q string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// Both handles are Queriers.
+var (
+	_ Querier = (*DB)(nil)
+	_ Querier = (*Tx)(nil)
+)
+
+// rebind turns ? placeholders into $1, $2… for PostgreSQL. Question marks
+// inside single-quoted literals are left alone. It is unexported so that
+// SQL reaches the engine only through DB and Tx, which always call it.
+func (d *DB) rebind(q string) string {
 	if d.Dialect != Postgres || !strings.Contains(q, "?") {
 		return q
 	}
@@ -167,27 +186,19 @@ func (d *DB) Rebind(q string) string {
 	return b.String()
 }
 
-// Querier is what both *sql.DB and *sql.Tx offer; storage methods take one so
-// they work inside and outside a transaction.
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // Query runs a read on the reader pool.
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return d.R.QueryContext(ctx, d.Rebind(q), args...)
+	return d.R.QueryContext(ctx, d.rebind(q), args...)
 }
 
 // QueryRow runs a single-row read on the reader pool.
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return d.R.QueryRowContext(ctx, d.Rebind(q), args...)
+	return d.R.QueryRowContext(ctx, d.rebind(q), args...)
 }
 
 // Exec runs a write outside a transaction.
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.W.ExecContext(ctx, d.Rebind(q), args...)
+	return d.W.ExecContext(ctx, d.rebind(q), args...)
 }
 
 // Tx is a transaction that rebinds placeholders like DB does.
@@ -198,30 +209,27 @@ type Tx struct {
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.db.Rebind(q), args...)
+	return t.tx.ExecContext(ctx, t.db.rebind(q), args...)
 }
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.db.Rebind(q), args...)
+	return t.tx.QueryContext(ctx, t.db.rebind(q), args...)
 }
 
 // QueryRow runs a single-row query in the transaction.
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
+	return t.tx.QueryRowContext(ctx, t.db.rebind(q), args...)
 }
 
-// Prepare prepares a statement for repeated use in the transaction.
+// Prepare prepares a statement for repeated use in the transaction, rebound
+// like every other statement; the bulk import runs its inserts this way.
 func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
-	return t.tx.PrepareContext(ctx, t.db.Rebind(q))
+	return t.tx.PrepareContext(ctx, t.db.rebind(q))
 }
 
 // Dialect reports the engine.
 func (t *Tx) Dialect() Dialect { return t.db.Dialect }
-
-// Raw is the underlying transaction, for code that rebinds its own SQL
-// (it satisfies Querier).
-func (t *Tx) Raw() *sql.Tx { return t.tx }
 
 // InsertID runs an INSERT … RETURNING id and returns the id.
 func (t *Tx) InsertID(ctx context.Context, q string, args ...any) (int64, error) {

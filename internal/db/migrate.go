@@ -167,7 +167,7 @@ func (d *DB) migrate(ctx context.Context, conn *sql.Conn, m migration) (err erro
 			return fmt.Errorf("migration %s: foreign key check: %w", m.name, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, d.Rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"), m.version, m.name, Now()); err != nil {
+	if _, err := tx.ExecContext(ctx, d.rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"), m.version, m.name, Now()); err != nil {
 		tx.Rollback()
 		return fmt.Errorf("record migration %s: %w", m.name, err)
 	}

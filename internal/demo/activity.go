@@ -7,7 +7,9 @@ import (
 
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
+	"shiliu/internal/db"
 	"shiliu/internal/pairing"
+	"shiliu/internal/ref"
 	"shiliu/internal/workday"
 )
 
@@ -30,21 +32,13 @@ type demoPerson struct {
 // wrote them in bulk, so the step asks the database, in id order).
 func loadPersons(ctx context.Context, g *Gen, limit int) ([]demoPerson, error) {
 	rows, err := g.DB.Query(ctx, `SELECT id, org_id, name, tags, phone_index FROM persons WHERE status = 'active' ORDER BY id LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []demoPerson
-	for rows.Next() {
+	return db.Collect(rows, err, func(sc db.Scanner) (demoPerson, error) {
 		var p demoPerson
 		var phone string
-		if err := rows.Scan(&p.id, &p.org, &p.name, &p.tags, &phone); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&p.id, &p.org, &p.name, &p.tags, &phone)
 		p.phone = phone != ""
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, err
+	})
 }
 
 // caseTemplates are realistic requests by kind, for the demo's cases.
@@ -78,7 +72,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 	if err != nil || len(persons) == 0 {
 		return err
 	}
-	today := g.Opt.Today.In(chinaTime)
+	today := g.Opt.Today.In(ref.China)
 	clock := today
 	cs := cases.New(g.DB, g.Opt.Keys, "")
 	cs.Cal = cases.FromSource((&workday.Source{DB: g.DB}).Calendar)
@@ -96,7 +90,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 		if g.R.IntN(6) == 0 {
 			hour = 20 + g.R.IntN(4) // the night line
 		}
-		clock = time.Date(day.Year(), day.Month(), day.Day(), hour, g.R.IntN(60), 0, 0, chinaTime)
+		clock = time.Date(day.Year(), day.Month(), day.Day(), hour, g.R.IntN(60), 0, 0, ref.China)
 		kind := caseKindsWeighted[g.R.IntN(len(caseKindsWeighted))]
 		texts := caseTemplates[kind]
 		in := cases.IntakeInput{Channel: channelsWeighted[g.R.IntN(len(channelsWeighted))], Kind: kind, Urgency: cases.Normal, Summary: texts[g.R.IntN(len(texts))]}
@@ -199,7 +193,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 			continue // a helper outside the target's subdistrict, say: skip it
 		}
 		st.Pairings++
-		start, _ := time.ParseInLocation("2006-01-02", pr.StartDate, chinaTime)
+		start, _ := time.ParseInLocation("2006-01-02", pr.StartDate, ref.China)
 		stop := today
 		if g.R.IntN(5) == 0 {
 			stop = today.AddDate(0, -2, 0) // visits lapsed: overdue now

@@ -41,6 +41,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/org"
+	"shiliu/internal/ref"
 	"shiliu/internal/secret"
 )
 
@@ -85,7 +86,7 @@ func (o *Options) normalise() error {
 		o.Today = time.Now()
 	}
 	if o.Year == 0 {
-		o.Year = o.Today.In(chinaTime).Year()
+		o.Year = o.Today.In(ref.China).Year()
 	}
 	if o.Persons == 0 {
 		o.Persons = DefaultPersons

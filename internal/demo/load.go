@@ -115,20 +115,6 @@ func stamp(t time.Time, seed int64) string {
 	return db.FormatTime(t.Add(time.Duration(3600+s) * time.Second)) // 09:00 CST is 01:00 UTC
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-func nullBytes(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
 // write stores one batch in one transaction.
 func (w *writer) write(ctx context.Context, hs []*householdRow, ps []*personRow) error {
 	sl := w.seal(ps)
@@ -139,7 +125,7 @@ func (w *writer) write(ctx context.Context, hs []*householdRow, ps []*personRow)
 		}
 		for _, h := range hs {
 			ts := stamp(h.created, h.id)
-			if err := hi.add(h.id, h.org, nullID(h.bg), h.code, h.addr, nullID(h.head), ts, ts); err != nil {
+			if err := hi.add(h.id, h.org, db.NullID(h.bg), h.code, h.addr, db.NullID(h.head), ts, ts); err != nil {
 				return err
 			}
 		}
@@ -166,8 +152,8 @@ func (w *writer) write(ctx context.Context, hs []*householdRow, ps []*personRow)
 			if p.phone != "" {
 				phoneMasked = ref.MaskPhone(p.phone)
 			}
-			err := pi.add(p.id, p.org, nullID(p.bg), nullID(p.household), p.relation, p.name, py, ini,
-				sl[i].id.Index, sl[i].id.Enc, ref.MaskID(p.idNumber), p.idNumber[14:], sl[i].phone.Index, nullBytes(sl[i].phone.Enc), phoneMasked,
+			err := pi.add(p.id, p.org, db.NullID(p.bg), db.NullID(p.household), p.relation, p.name, py, ini,
+				sl[i].id.Index, sl[i].id.Enc, ref.MaskID(p.idNumber), p.idNumber[14:], sl[i].phone.Index, db.NullBytes(sl[i].phone.Enc), phoneMasked,
 				p.eth, p.sex, p.birth.Format(time.DateOnly), p.region, p.kind, p.curAddr, p.regAddr, p.workplace, p.workKind,
 				p.education, p.political, p.tags, p.status, p.statusDate, p.arrival, p.origin, p.leave, p.permitNo, p.permitExpiry,
 				p.liaisonPoint, stamp(p.created, p.id), updated(p))

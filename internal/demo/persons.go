@@ -203,7 +203,7 @@ func genPersons(ctx context.Context, g *Gen) error {
 	if g.Opt.Keys == nil {
 		return fmt.Errorf("Options.Keys is needed to seal ID numbers and phones")
 	}
-	t := g.Opt.Today.In(chinaTime)
+	t := g.Opt.Today.In(ref.China)
 	reg := &registry{
 		g: g, r: g.R,
 		today:        time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC),
@@ -278,8 +278,6 @@ func genPersons(ctx context.Context, g *Gen) error {
 	g.Res.Registry = reg.stats
 	return nil
 }
-
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 // committee draws households (and a few persons without one) until the
 // committee has quota persons.

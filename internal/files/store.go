@@ -94,7 +94,7 @@ func (s *Store) PutTx(ctx context.Context, tx *db.Tx, k Kind, name string, r io.
 	}
 	f := &File{MIME: ct, Name: CleanName(name), CreatedBy: by, CreatedAt: db.FormatTime(s.Now()), Refcount: 1, chunk: ChunkSize}
 	f.ID, err = tx.InsertID(ctx, `INSERT INTO files (sha256, size, mime, name, chunk_size, refcount, created_by, created_at) VALUES (?, 0, ?, ?, ?, 1, ?, ?)`,
-		"pending:"+hex.EncodeToString(pending), f.MIME, f.Name, ChunkSize, nullID(by), f.CreatedAt)
+		"pending:"+hex.EncodeToString(pending), f.MIME, f.Name, ChunkSize, db.NullID(by), f.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("insert file: %w", err)
 	}
@@ -148,13 +148,6 @@ func (s *Store) PutTx(ctx context.Context, tx *db.Tx, k Kind, name string, r io.
 	}
 	old.Refcount++
 	return &old, nil
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 const fileCols = `id, sha256, size, mime, name, chunk_size, refcount, COALESCE(created_by, 0), created_at`

@@ -351,7 +351,7 @@ func (r *Runner) finish(t *Task, st Status, res any, errText string) {
 	defer cancel()
 	_, err := r.DB.Exec(ctx, `UPDATE jobs SET status = ?, result = ?, error = ?, output_file_id = ?, progress_done = ?, progress_total = ?, progress_items = ?,
 		heartbeat_at = ?, finished_at = ? WHERE id = ? AND claimed_by = ? AND status = 'running'`,
-		string(st), string(result), errText, nullID(output), done, total, items, db.FormatTime(r.Now()), db.FormatTime(r.Now()), t.ID, r.Instance)
+		string(st), string(result), errText, db.NullID(output), done, total, items, db.FormatTime(r.Now()), db.FormatTime(r.Now()), t.ID, r.Instance)
 	if err != nil {
 		r.Log.Error("record the end of a job", "job", t.ID, "status", st, "err", err)
 	}
@@ -372,11 +372,4 @@ func (r *Runner) warn(what string, err error) {
 	if r.ctx.Err() == nil {
 		r.Log.Warn(what, "err", err)
 	}
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }

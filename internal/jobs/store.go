@@ -56,7 +56,7 @@ func (r *Runner) Enqueue(ctx context.Context, sp Spec) (j *Job, created bool, er
 		}
 		var err error
 		id, err = tx.InsertID(ctx, `INSERT INTO jobs (kind, status, user_id, file_id, params, once_key, created_at) VALUES (?, 'queued', ?, ?, ?, ?, ?)`,
-			sp.Kind, nullID(sp.UserID), nullID(sp.FileID), string(params), nullString(sp.OnceKey), db.FormatTime(r.Now()))
+			sp.Kind, db.NullID(sp.UserID), db.NullID(sp.FileID), string(params), nullString(sp.OnceKey), db.FormatTime(r.Now()))
 		if err != nil {
 			return err
 		}
@@ -218,20 +218,15 @@ func (r *Runner) sweep() {
 func (r *Runner) Purge(ctx context.Context, before time.Time) (int, error) {
 	rows, err := r.DB.Query(ctx, `SELECT id, COALESCE(file_id, 0), COALESCE(output_file_id, 0) FROM jobs
 		WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ? ORDER BY id`, db.FormatTime(before))
+	type old struct{ id, in, out int64 }
+	olds, err := db.Collect(rows, err, func(sc db.Scanner) (old, error) {
+		var o old
+		err := sc.Scan(&o.id, &o.in, &o.out)
+		return o, err
+	})
 	if err != nil {
 		return 0, err
 	}
-	type old struct{ id, in, out int64 }
-	var olds []old
-	for rows.Next() {
-		var o old
-		if err := rows.Scan(&o.id, &o.in, &o.out); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		olds = append(olds, o)
-	}
-	rows.Close()
 	n := 0
 	for _, o := range olds {
 		err := r.DB.WithTx(ctx, func(tx *db.Tx) error {

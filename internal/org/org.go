@@ -126,20 +126,9 @@ func (s *Service) Tree(ctx context.Context, a *auth.Actor, withArchived bool) ([
 		q += ` AND u.archived = 0`
 	}
 	rows, err := s.DB.Query(ctx, q+` ORDER BY u.depth, u.code`, lo, hi)
+	flat, err := db.Collect(rows, err, scanUnit)
 	if err != nil {
 		return nil, fmt.Errorf("org tree: %w", err)
-	}
-	defer rows.Close()
-	var flat []*Unit
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, err
-		}
-		flat = append(flat, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	return depthFirst(flat), nil
 }
@@ -179,7 +168,7 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Unit, erro
 	if err := a.Require(auth.Self); err != nil {
 		return nil, err
 	}
-	u, err := s.get(ctx, s.DB.R, id)
+	u, err := s.get(ctx, s.DB, id)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +179,7 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Unit, erro
 }
 
 func (s *Service) get(ctx context.Context, q db.Querier, id int64) (*Unit, error) {
-	u, err := scanUnit(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+unitCols+` FROM org_units u LEFT JOIN org_units p ON p.id = u.parent_id WHERE u.id = ?`), id))
+	u, err := scanUnit(q.QueryRow(ctx, `SELECT `+unitCols+` FROM org_units u LEFT JOIN org_units p ON p.id = u.parent_id WHERE u.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -208,19 +197,7 @@ func (s *Service) Children(ctx context.Context, a *auth.Actor, id int64) ([]*Uni
 	lo, hi := a.Scope().PathRange()
 	rows, err := s.DB.Query(ctx, `SELECT `+unitCols+` FROM org_units u LEFT JOIN org_units p ON p.id = u.parent_id
 		WHERE u.parent_id = ? AND u.path >= ? AND u.path < ? AND u.archived = 0 ORDER BY u.code`, id, lo, hi)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Unit
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, scanUnit)
 }
 
 // Ancestors returns the chain from the root of the actor's scope down to
@@ -235,7 +212,7 @@ func (s *Service) Ancestors(ctx context.Context, a *auth.Actor, u *Unit) ([]*Uni
 		if id == u.ID || id == 0 {
 			continue
 		}
-		p, err := s.get(ctx, s.DB.R, id)
+		p, err := s.get(ctx, s.DB, id)
 		if err != nil {
 			return nil, err
 		}
@@ -337,7 +314,7 @@ func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Unit, e
 	if err != nil {
 		return nil, err
 	}
-	return s.get(ctx, s.DB.R, id)
+	return s.get(ctx, s.DB, id)
 }
 
 func (s *Service) create(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input) (int64, error) {
@@ -481,19 +458,11 @@ func (s *Service) Populations(ctx context.Context, a *auth.Actor, id int64) ([]P
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT year, registered, floating FROM org_population WHERE org_id = ? ORDER BY year DESC`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Population
-	for rows.Next() {
+	return db.Collect(rows, err, func(sc db.Scanner) (Population, error) {
 		var p Population
-		if err := rows.Scan(&p.Year, &p.Registered, &p.Floating); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&p.Year, &p.Registered, &p.Floating)
+		return p, err
+	})
 }
 
 // ValidatePopulation checks a year's figures.

@@ -13,6 +13,7 @@ import (
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
 	"shiliu/internal/people"
+	"shiliu/internal/ref"
 )
 
 // Mode is how a befriending contact was made.
@@ -123,13 +124,13 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 	in.Topic, in.Note, in.Opinion = strings.TrimSpace(in.Topic), strings.TrimSpace(in.Note), strings.TrimSpace(in.Opinion)
 	if in.Topic == "" {
 		f["topic"] = "err.required"
-	} else if tooLong(in.Topic, 200) {
+	} else if ref.TooLong(in.Topic, 200) {
 		f["topic"] = "err.too_long"
 	}
-	if tooLong(in.Note, 2000) {
+	if ref.TooLong(in.Note, 2000) {
 		f["note"] = "err.too_long"
 	}
-	if tooLong(in.Opinion, 2000) {
+	if ref.TooLong(in.Opinion, 2000) {
 		f["opinion"] = "err.too_long"
 	}
 	if in.UserID == 0 {
@@ -176,8 +177,8 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 			return errs.InvalidFields(f)
 		}
 		id, err = tx.InsertID(ctx, `INSERT INTO contacts (org_id, person_id, user_id, date, mode, topic, note, opinion, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, in.PersonID, nullID(in.UserID), in.Date, string(in.Mode), in.Topic, in.Note, in.Opinion,
-			nullID(a.UserID), db.FormatTime(s.Now()))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, in.PersonID, db.NullID(in.UserID), in.Date, string(in.Mode), in.Topic, in.Note, in.Opinion,
+			db.NullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert contact: %w", err)
 		}
@@ -280,19 +281,11 @@ func (s *Service) Contacts(ctx context.Context, a *auth.Actor, f ContactFilter) 
 		f.Limit = 50
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+contactCols+contactFrom+where+` ORDER BY c.date DESC, c.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	out, err := db.Collect(rows, err, scanContact)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list contacts: %w", err)
 	}
-	defer rows.Close()
-	var out []*Contact
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, c)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // LinkContactCase records the feedback case that tracks a contact's

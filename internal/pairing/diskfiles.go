@@ -21,21 +21,13 @@ func (s *Service) MoveDiskFiles(ctx context.Context, log *slog.Logger) (int, err
 		path, name string
 	}
 	rows, err := s.DB.Query(ctx, `SELECT id, photo_path, photo_name, COALESCE(created_by, 0) FROM pairing_visits WHERE photo_file_id IS NULL AND photo_path <> '' ORDER BY id`)
+	todo, err := db.Collect(rows, err, func(sc db.Scanner) (pending, error) {
+		var p pending
+		err := sc.Scan(&p.id, &p.path, &p.name, &p.userID)
+		return p, err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("visit photos on disk: %w", err)
-	}
-	var todo []pending
-	for rows.Next() {
-		var p pending
-		if err := rows.Scan(&p.id, &p.path, &p.name, &p.userID); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		todo = append(todo, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
 	}
 	n := 0
 	for _, p := range todo {

@@ -13,6 +13,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/ref"
 )
 
 // DutyService is what a duty roster staffs.
@@ -133,20 +134,12 @@ func scanSlot(sc interface{ Scan(...any) error }) (*Slot, error) {
 }
 
 func (s *Service) slots(ctx context.Context, q db.Querier, where string, args ...any) ([]*Slot, error) {
-	rows, err := q.QueryContext(ctx, s.DB.Rebind(`SELECT `+slotCols+slotFrom+where+` ORDER BY o.path, s.service, s.weekday, s.start_time, s.id`), args...)
+	rows, err := q.Query(ctx, `SELECT `+slotCols+slotFrom+where+` ORDER BY o.path, s.service, s.weekday, s.start_time, s.id`, args...)
+	out, err := db.Collect(rows, err, scanSlot)
 	if err != nil {
 		return nil, fmt.Errorf("duty slots: %w", err)
 	}
-	defer rows.Close()
-	var out []*Slot
-	for rows.Next() {
-		sl, err := scanSlot(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sl)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Slots lists the duty slots of a service ("" all) that the actor may
@@ -161,7 +154,7 @@ func (s *Service) Slots(ctx context.Context, a *auth.Actor, service DutyService)
 		cond += " AND s.service = ?"
 		args = append(args, string(service))
 	}
-	return s.slots(ctx, s.DB.R, " WHERE "+cond, args...)
+	return s.slots(ctx, s.DB, " WHERE "+cond, args...)
 }
 
 // Slot returns one slot the actor may read.
@@ -169,7 +162,7 @@ func (s *Service) Slot(ctx context.Context, a *auth.Actor, id int64) (*Slot, err
 	if err := a.Require(auth.CaseView); err != nil {
 		return nil, err
 	}
-	return s.slot(ctx, s.DB.R, a, id)
+	return s.slot(ctx, s.DB, a, id)
 }
 
 func (s *Service) slot(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Slot, error) {
@@ -182,7 +175,7 @@ func (s *Service) slot(ctx context.Context, q db.Querier, a *auth.Actor, id int6
 	}
 	cond, args := readableOrgs(a, "s.org_id")
 	var one int
-	err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM duty_slots s WHERE s.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+	err = q.QueryRow(ctx, `SELECT 1 FROM duty_slots s WHERE s.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrOutOfScope
 	}
@@ -202,7 +195,7 @@ func (s *Service) OnDuty(ctx context.Context, a *auth.Actor, service DutyService
 	if err != nil {
 		return nil, err
 	}
-	t := at.In(cst)
+	t := at.In(ref.China)
 	wd := isoWeekday(t)
 	hm := t.Format("15:04")
 	date := t.Format(db.DateLayout)
@@ -278,7 +271,7 @@ func checkWho(ctx context.Context, tx *db.Tx, a *auth.Actor, userID, personID in
 			f["person_id"] = k
 		}
 	default:
-		if tooLong(*name, 50) {
+		if ref.TooLong(*name, 50) {
 			f["name"] = "err.too_long"
 		}
 	}
@@ -337,7 +330,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 		f["valid_to"] = "err.date_before_start"
 	}
 	in.Note = strings.TrimSpace(in.Note)
-	if tooLong(in.Note, 500) {
+	if ref.TooLong(in.Note, 500) {
 		f["note"] = "err.too_long"
 	}
 	id := in.ID
@@ -345,7 +338,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 		var old *Slot
 		if in.ID != 0 {
 			var err error
-			if old, err = s.slot(ctx, tx.Raw(), a, in.ID); err != nil {
+			if old, err = s.slot(ctx, tx, a, in.ID); err != nil {
 				return err
 			}
 			if !a.Scope().Contains(old.orgPath) {
@@ -368,7 +361,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 			var err error
 			id, err = tx.InsertID(ctx, `INSERT INTO duty_slots (org_id, service, weekday, start_time, end_time, user_id, person_id, name, valid_from, valid_to,
 				note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, nullID(in.UserID), nullID(in.PersonID), in.Name, in.ValidFrom,
+				in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, db.NullID(in.UserID), db.NullID(in.PersonID), in.Name, in.ValidFrom,
 				in.ValidTo, in.Note, now, now)
 			if err != nil {
 				return fmt.Errorf("insert duty slot: %w", err)
@@ -380,7 +373,7 @@ func (s *Service) SetSlot(ctx context.Context, a *auth.Actor, in SlotInput) (*Sl
 		}
 		res, err := tx.Exec(ctx, `UPDATE duty_slots SET org_id = ?, service = ?, weekday = ?, start_time = ?, end_time = ?, user_id = ?, person_id = ?,
 			name = ?, valid_from = ?, valid_to = ?, note = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, nullID(in.UserID), nullID(in.PersonID), in.Name, in.ValidFrom,
+			in.OrgID, string(in.Service), in.Weekday, in.StartTime, in.EndTime, db.NullID(in.UserID), db.NullID(in.PersonID), in.Name, in.ValidFrom,
 			in.ValidTo, in.Note, now, in.ID, in.Version)
 		if err != nil {
 			return fmt.Errorf("update duty slot: %w", err)
@@ -413,7 +406,7 @@ func (s *Service) DeleteSlot(ctx context.Context, a *auth.Actor, id int64) error
 		return errForbidden
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		old, err := s.slot(ctx, tx.Raw(), a, id)
+		old, err := s.slot(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -487,13 +480,13 @@ func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*Du
 		f["date"] = "err.date_future"
 	}
 	in.Note = strings.TrimSpace(in.Note)
-	if tooLong(in.Note, 500) {
+	if ref.TooLong(in.Note, 500) {
 		f["note"] = "err.too_long"
 	}
 	var id int64
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		if in.SlotID != 0 {
-			sl, err := s.slot(ctx, tx.Raw(), a, in.SlotID)
+			sl, err := s.slot(ctx, tx, a, in.SlotID)
 			if err != nil {
 				return err
 			}
@@ -532,8 +525,8 @@ func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*Du
 		}
 		var err error
 		id, err = tx.InsertID(ctx, `INSERT INTO duty_log (org_id, slot_id, service, date, user_id, person_id, name, minutes, note, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.OrgID, nullID(in.SlotID), string(in.Service), in.Date, nullID(in.UserID), nullID(in.PersonID),
-			in.Name, in.Minutes, in.Note, nullID(a.UserID), db.FormatTime(s.Now()))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.OrgID, db.NullID(in.SlotID), string(in.Service), in.Date, db.NullID(in.UserID), db.NullID(in.PersonID),
+			in.Name, in.Minutes, in.Note, db.NullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert duty log: %w", err)
 		}
@@ -621,17 +614,12 @@ func (s *Service) DutyLog(ctx context.Context, a *auth.Actor, f DutyFilter) ([]*
 		l.name, COALESCE(p.name, ''), COALESCE(u.display_name, ''), COALESCE(u.username, ''), l.minutes, l.note, COALESCE(cu.username, ''), l.created_at
 		FROM duty_log l JOIN org_units o ON o.id = l.org_id LEFT JOIN persons p ON p.id = l.person_id LEFT JOIN users u ON u.id = l.user_id
 		LEFT JOIN users cu ON cu.id = l.created_by`+where+` ORDER BY l.date DESC, l.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("duty log: %w", err)
-	}
-	defer rows.Close()
-	var out []*DutyEntry
-	for rows.Next() {
+	out, err := db.Collect(rows, err, func(sc db.Scanner) (*DutyEntry, error) {
 		var e DutyEntry
 		var service, pn, dn, un string
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.OrgName, &e.SlotID, &service, &e.Date, &e.UserID, &e.PersonID, &e.Name, &pn, &dn, &un, &e.Minutes,
+		if err := sc.Scan(&e.ID, &e.OrgID, &e.OrgName, &e.SlotID, &service, &e.Date, &e.UserID, &e.PersonID, &e.Name, &pn, &dn, &un, &e.Minutes,
 			&e.Note, &e.CreatedBy, &e.CreatedAt); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		e.Service = DutyService(service)
 		switch {
@@ -640,9 +628,12 @@ func (s *Service) DutyLog(ctx context.Context, a *auth.Actor, f DutyFilter) ([]*
 		case e.UserID != 0:
 			e.Name = userName(dn, un)
 		}
-		out = append(out, &e)
+		return &e, nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("duty log: %w", err)
 	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // Hours is the time one person served on duty in a year.
@@ -668,24 +659,20 @@ func (s *Service) Hours(ctx context.Context, a *auth.Actor, year int) ([]Hours, 
 			FROM duty_log l WHERE `+cond+` AND l.date >= ? AND l.date <= ? GROUP BY 1, 2, 3) g
 		LEFT JOIN persons p ON p.id = g.pid LEFT JOIN users u ON u.id = g.uid
 		ORDER BY g.mins DESC, g.pid, g.uid, g.nm`, append(args, lo, hi)...)
-	if err != nil {
-		return nil, fmt.Errorf("duty hours: %w", err)
-	}
-	defer rows.Close()
-	var out []Hours
-	for rows.Next() {
+	out, err := db.Collect(rows, err, func(sc db.Scanner) (Hours, error) {
 		var h Hours
 		var pn, dn, un string
-		if err := rows.Scan(&h.PersonID, &h.UserID, &h.Name, &h.Minutes, &h.Shifts, &pn, &dn, &un); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&h.PersonID, &h.UserID, &h.Name, &h.Minutes, &h.Shifts, &pn, &dn, &un)
 		switch {
 		case h.PersonID != 0:
 			h.Name = pn
 		case h.UserID != 0:
 			h.Name = userName(dn, un)
 		}
-		out = append(out, h)
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("duty hours: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

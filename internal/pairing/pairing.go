@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"shiliu/internal/audit"
 	"shiliu/internal/auth"
@@ -58,10 +57,8 @@ func New(d *db.DB, dataDir string) *Service {
 	return &Service{DB: d, Files: files.New(d), DataDir: dataDir, Now: time.Now}
 }
 
-var cst = time.FixedZone("CST", 8*3600)
-
 // Today is the current date in China, YYYY-MM-DD.
-func (s *Service) Today() string { return s.Now().In(cst).Format(db.DateLayout) }
+func (s *Service) Today() string { return s.Now().In(ref.China).Format(db.DateLayout) }
 
 // HelperKind is who helps in a pairing.
 type HelperKind string
@@ -209,11 +206,11 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Pairing, e
 	if err := a.Require(auth.PairingView); err != nil {
 		return nil, err
 	}
-	return s.get(ctx, s.DB.R, a, id)
+	return s.get(ctx, s.DB, a, id)
 }
 
 func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Pairing, error) {
-	p, err := s.scanPairing(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+pairingCols+pairingFrom+` WHERE pr.id = ?`), id))
+	p, err := s.scanPairing(q.QueryRow(ctx, `SELECT `+pairingCols+pairingFrom+` WHERE pr.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -222,7 +219,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 	}
 	cond, args := pairingScope(a, "pr")
 	var one int
-	err = q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM pairings pr WHERE pr.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+	err = q.QueryRow(ctx, `SELECT 1 FROM pairings pr WHERE pr.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrOutOfScope
 	}
@@ -254,8 +251,6 @@ type Input struct {
 	CadenceDays int
 	Version     int
 }
-
-func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
 
 // parseDate normalises a date; ok is false when it is not one.
 func parseDate(s string) (string, bool) {
@@ -322,7 +317,7 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in *In
 		in.HelperPersonID, in.HelperUserID = 0, 0
 		if in.HelperName == "" {
 			f["helper_name"] = "err.required"
-		} else if tooLong(in.HelperName, 100) {
+		} else if ref.TooLong(in.HelperName, 100) {
 			f["helper_name"] = "err.too_long"
 		}
 	case "":
@@ -347,7 +342,7 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in *In
 	} else {
 		in.EndDate = ""
 	}
-	if tooLong(in.Agreement, 2000) {
+	if ref.TooLong(in.Agreement, 2000) {
 		f["agreement"] = "err.too_long"
 	}
 	if in.CadenceDays < 0 || in.CadenceDays > 366 {
@@ -425,8 +420,8 @@ func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Pairing
 		id, err = tx.InsertID(ctx, `INSERT INTO pairings (org_id, helper_kind, helper_person_id, helper_user_id, helper_name, target_person_id,
 			target_household_id, start_date, end_date, agreement, cadence_days, next_due_date, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.orgID, string(in.HelperKind), nullID(in.HelperPersonID), nullID(in.HelperUserID), in.HelperName, nullID(in.TargetPersonID),
-			nullID(in.TargetHouseholdID), in.StartDate, in.EndDate, in.Agreement, in.CadenceDays, next, now, now)
+			t.orgID, string(in.HelperKind), db.NullID(in.HelperPersonID), db.NullID(in.HelperUserID), in.HelperName, db.NullID(in.TargetPersonID),
+			db.NullID(in.TargetHouseholdID), in.StartDate, in.EndDate, in.Agreement, in.CadenceDays, next, now, now)
 		if err != nil {
 			return fmt.Errorf("insert pairing: %w", err)
 		}
@@ -439,13 +434,6 @@ func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Pairing
 		return nil, err
 	}
 	return s.Get(ctx, a, id)
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // fields returns the editable values of a pairing for audit comparisons.
@@ -466,7 +454,7 @@ func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, in Input)
 		return err
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		old, err := s.get(ctx, tx.Raw(), a, id)
+		old, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -487,7 +475,7 @@ func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, in Input)
 		}
 		res, err := tx.Exec(ctx, `UPDATE pairings SET helper_kind = ?, helper_person_id = ?, helper_user_id = ?, helper_name = ?, start_date = ?,
 			end_date = ?, agreement = ?, cadence_days = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			string(in.HelperKind), nullID(in.HelperPersonID), nullID(in.HelperUserID), in.HelperName, in.StartDate, in.EndDate, in.Agreement,
+			string(in.HelperKind), db.NullID(in.HelperPersonID), db.NullID(in.HelperUserID), in.HelperName, in.StartDate, in.EndDate, in.Agreement,
 			in.CadenceDays, db.FormatTime(s.Now()), id, in.Version)
 		if err != nil {
 			return fmt.Errorf("update pairing: %w", err)
@@ -520,7 +508,7 @@ func (s *Service) End(ctx context.Context, a *auth.Actor, id int64, date, reason
 	f := map[string]string{}
 	if reason == "" {
 		f["end_reason"] = "err.reason_required"
-	} else if tooLong(reason, 500) {
+	} else if ref.TooLong(reason, 500) {
 		f["end_reason"] = "err.too_long"
 	}
 	if strings.TrimSpace(date) == "" {
@@ -532,7 +520,7 @@ func (s *Service) End(ctx context.Context, a *auth.Actor, id int64, date, reason
 		f["ended_at"] = "err.date_future"
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		p, err := s.get(ctx, tx.Raw(), a, id)
+		p, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -657,19 +645,11 @@ const pairingOrder = `CASE WHEN pr.status = 'active' THEN 0 ELSE 1 END, CASE WHE
 
 func (s *Service) query(ctx context.Context, tail string, args ...any) ([]*Pairing, error) {
 	rows, err := s.DB.Query(ctx, `SELECT `+pairingCols+pairingFrom+tail, args...)
+	out, err := db.Collect(rows, err, s.scanPairing)
 	if err != nil {
 		return nil, fmt.Errorf("list pairings: %w", err)
 	}
-	defer rows.Close()
-	var out []*Pairing
-	for rows.Next() {
-		p, err := s.scanPairing(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // all returns every pairing in scope matching an extra condition, in list

@@ -14,6 +14,7 @@ import (
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
 	"shiliu/internal/files"
+	"shiliu/internal/ref"
 )
 
 // MaxPhotoBytes is the largest visit photo accepted.
@@ -115,13 +116,13 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		f["date"] = "err.date_future"
 	}
 	in.VisitorName, in.Help, in.Note = strings.TrimSpace(in.VisitorName), strings.TrimSpace(in.Help), strings.TrimSpace(in.Note)
-	if tooLong(in.VisitorName, 50) {
+	if ref.TooLong(in.VisitorName, 50) {
 		f["visitor_name"] = "err.too_long"
 	}
-	if tooLong(in.Help, 1000) {
+	if ref.TooLong(in.Help, 1000) {
 		f["help"] = "err.too_long"
 	}
-	if tooLong(in.Note, 2000) {
+	if ref.TooLong(in.Note, 2000) {
 		f["note"] = "err.too_long"
 	}
 	if in.ValueCents < 0 || in.ValueCents > 1e11 {
@@ -193,8 +194,8 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		var err error
 		id, err = tx.InsertID(ctx, `INSERT INTO pairing_visits (pairing_id, date, visitor_user_id, visitor_name, help, value_cents, note,
 			photo_path, photo_file_id, photo_type, photo_name, photo_size, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)`,
-			pairingID, in.Date, nullID(in.VisitorUserID), in.VisitorName, in.Help, in.ValueCents, in.Note, nullID(fileID), ctype, photoName, size,
-			nullID(a.UserID), db.FormatTime(s.Now()))
+			pairingID, in.Date, db.NullID(in.VisitorUserID), in.VisitorName, in.Help, in.ValueCents, in.Note, db.NullID(fileID), ctype, photoName, size,
+			db.NullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
 		}
@@ -244,19 +245,7 @@ func (s *Service) Visits(ctx context.Context, a *auth.Actor, pairingID int64) ([
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT `+visitCols+visitFrom+` WHERE v.pairing_id = ? ORDER BY v.date DESC, v.id DESC`, pairingID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Visit
-	for rows.Next() {
-		v, err := scanVisit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, scanVisit)
 }
 
 // PhotoFile is an open visit photo; the caller closes it.

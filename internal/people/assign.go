@@ -28,19 +28,7 @@ func (s *Service) Liaisons(ctx context.Context, a *auth.Actor) ([]Liaison, error
 	lo, hi := a.Scope().ReachRange()
 	rows, err := s.DB.Query(ctx, `SELECT u.id, u.username, u.display_name, o.name FROM users u JOIN org_units o ON o.id = u.org_id
 		WHERE u.role = 'liaison' AND u.disabled = 0 AND o.path >= ? AND o.path < ? ORDER BY u.display_name, u.username`, lo, hi)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Liaison
-	for rows.Next() {
-		var l Liaison
-		if err := rows.Scan(&l.UserID, &l.Username, &l.DisplayName, &l.OrgName); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, scanLiaison)
 }
 
 // liaisonInScope checks that userID is an active liaison in the actor's scope.
@@ -68,7 +56,7 @@ func (s *Service) Assign(ctx context.Context, a *auth.Actor, liaisonUserID int64
 		}
 		now := db.FormatTime(s.Now())
 		for _, pid := range personIDs {
-			if _, err := s.get(ctx, tx.Raw(), a, pid); err != nil {
+			if _, err := s.get(ctx, tx, a, pid); err != nil {
 				return err
 			}
 			k, err := setAssignment(ctx, tx, "person_id", liaisonUserID, pid, assign, now)
@@ -78,7 +66,7 @@ func (s *Service) Assign(ctx context.Context, a *auth.Actor, liaisonUserID int64
 			n += k
 		}
 		for _, hid := range householdIDs {
-			if _, err := s.household(ctx, tx.Raw(), a, hid); err != nil {
+			if _, err := s.household(ctx, tx, a, hid); err != nil {
 				return err
 			}
 			k, err := setAssignment(ctx, tx, "household_id", liaisonUserID, hid, assign, now)
@@ -128,17 +116,13 @@ func (s *Service) AssignedLiaisons(ctx context.Context, a *auth.Actor, personID 
 	}
 	rows, err := s.DB.Query(ctx, `SELECT DISTINCT u.id, u.username, u.display_name, o.name FROM liaison_assignments la JOIN users u ON u.id = la.user_id
 		JOIN org_units o ON o.id = u.org_id WHERE la.person_id = ? OR (la.household_id IS NOT NULL AND la.household_id = ?) ORDER BY u.username`, personID, p.HouseholdID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Liaison
-	for rows.Next() {
-		var l Liaison
-		if err := rows.Scan(&l.UserID, &l.Username, &l.DisplayName, &l.OrgName); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, scanLiaison)
+}
+
+// scanLiaison reads the user id, username, display name and unit name of
+// a liaison.
+func scanLiaison(sc db.Scanner) (Liaison, error) {
+	var l Liaison
+	err := sc.Scan(&l.UserID, &l.Username, &l.DisplayName, &l.OrgName)
+	return l, err
 }

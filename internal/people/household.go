@@ -12,6 +12,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/ref"
 )
 
 const householdCols = `h.id, h.org_id, o.name, o.path, COALESCE(h.building_group_id, 0), COALESCE(bg.name, ''), h.code, h.address,
@@ -35,11 +36,11 @@ func (s *Service) Household(ctx context.Context, a *auth.Actor, id int64) (*Hous
 	if err := a.Require(auth.PersonView); err != nil {
 		return nil, err
 	}
-	return s.household(ctx, s.DB.R, a, id)
+	return s.household(ctx, s.DB, a, id)
 }
 
 func (s *Service) household(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Household, error) {
-	h, err := scanHousehold(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+householdCols+householdFrom+` WHERE h.id = ?`), id))
+	h, err := scanHousehold(q.QueryRow(ctx, `SELECT `+householdCols+householdFrom+` WHERE h.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -50,25 +51,19 @@ func (s *Service) household(ctx context.Context, q db.Querier, a *auth.Actor, id
 	if err := s.checkScope(ctx, q, "households h", "h", cond, args, id); err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, s.DB.Rebind(`SELECT `+personCols+personFrom+` WHERE p.household_id = ? AND p.status <> 'merged' ORDER BY p.id = ? DESC, p.birth_date`), id, h.HeadPersonID)
-	if err != nil {
+	rows, err := q.Query(ctx, `SELECT `+personCols+personFrom+` WHERE p.household_id = ? AND p.status <> 'merged' ORDER BY p.id = ? DESC, p.birth_date`, id, h.HeadPersonID)
+	if h.Members, err = db.Collect(rows, err, scanPerson); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	eth := map[string]bool{}
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		h.Members = append(h.Members, p)
+	for _, p := range h.Members {
 		if p.Status == Active && !eth[p.Ethnicity] {
 			eth[p.Ethnicity] = true
 			h.Ethnicities = append(h.Ethnicities, p.Ethnicity)
 		}
 	}
 	h.Size = len(h.Members)
-	return h, rows.Err()
+	return h, nil
 }
 
 // HouseholdInput is what a form gives for a household.
@@ -84,13 +79,13 @@ type HouseholdInput struct {
 func (s *Service) checkHousehold(ctx context.Context, tx *db.Tx, a *auth.Actor, in *HouseholdInput) error {
 	in.Code, in.Address, in.Note = strings.TrimSpace(in.Code), strings.TrimSpace(in.Address), strings.TrimSpace(in.Note)
 	f := map[string]string{}
-	if tooLong(in.Code, 40) {
+	if ref.TooLong(in.Code, 40) {
 		f["code"] = "err.too_long"
 	}
-	if tooLong(in.Address, 200) {
+	if ref.TooLong(in.Address, 200) {
 		f["address"] = "err.too_long"
 	}
-	if tooLong(in.Note, 1000) {
+	if ref.TooLong(in.Note, 1000) {
 		f["note"] = "err.too_long"
 	}
 	if err := s.checkPlace(ctx, tx, a, in.OrgID, in.BuildingGroupID, f); err != nil {
@@ -125,7 +120,7 @@ func (s *Service) createHousehold(ctx context.Context, tx *db.Tx, a *auth.Actor,
 	}
 	now := db.FormatTime(s.Now())
 	id, err := tx.InsertID(ctx, `INSERT INTO households (org_id, building_group_id, code, address, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		in.OrgID, nullID(in.BuildingGroupID), in.Code, in.Address, in.Note, now, now)
+		in.OrgID, db.NullID(in.BuildingGroupID), in.Code, in.Address, in.Note, now, now)
 	if db.IsUniqueViolation(err) {
 		return 0, errs.InvalidFields(map[string]string{"code": "err.household_code_taken"})
 	}
@@ -142,7 +137,7 @@ func (s *Service) UpdateHousehold(ctx context.Context, a *auth.Actor, id int64, 
 		return err
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		old, err := s.household(ctx, tx.Raw(), a, id)
+		old, err := s.household(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -150,7 +145,7 @@ func (s *Service) UpdateHousehold(ctx context.Context, a *auth.Actor, id int64, 
 			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE households SET org_id = ?, building_group_id = ?, code = ?, address = ?, note = ?, version = version + 1, updated_at = ?
-			WHERE id = ? AND version = ?`, in.OrgID, nullID(in.BuildingGroupID), in.Code, in.Address, in.Note, db.FormatTime(s.Now()), id, in.Version)
+			WHERE id = ? AND version = ?`, in.OrgID, db.NullID(in.BuildingGroupID), in.Code, in.Address, in.Note, db.FormatTime(s.Now()), id, in.Version)
 		if db.IsUniqueViolation(err) {
 			return errs.InvalidFields(map[string]string{"code": "err.household_code_taken"})
 		}
@@ -178,19 +173,19 @@ func (s *Service) SetMember(ctx context.Context, a *auth.Actor, personID, househ
 		return err
 	}
 	relation = strings.TrimSpace(relation)
-	if tooLong(relation, 20) {
+	if ref.TooLong(relation, 20) {
 		return errs.InvalidFields(map[string]string{"relation": "err.too_long"})
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error { return s.setMember(ctx, tx, a, personID, householdID, relation) })
 }
 
 func (s *Service) setMember(ctx context.Context, tx *db.Tx, a *auth.Actor, personID, householdID int64, relation string) error {
-	p, err := s.get(ctx, tx.Raw(), a, personID)
+	p, err := s.get(ctx, tx, a, personID)
 	if err != nil {
 		return err
 	}
 	if householdID != 0 {
-		if _, err := s.household(ctx, tx.Raw(), a, householdID); err != nil {
+		if _, err := s.household(ctx, tx, a, householdID); err != nil {
 			return err
 		}
 	} else {
@@ -200,7 +195,7 @@ func (s *Service) setMember(ctx context.Context, tx *db.Tx, a *auth.Actor, perso
 		return nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE persons SET household_id = ?, relation = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-		nullID(householdID), relation, db.FormatTime(s.Now()), personID); err != nil {
+		db.NullID(householdID), relation, db.FormatTime(s.Now()), personID); err != nil {
 		return err
 	}
 	if p.HouseholdID != 0 && p.HouseholdID != householdID {

@@ -209,7 +209,7 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 		now: db.FormatTime(s.Now()), today: s.Today()}
 	rules := &roster.Rules{Places: places, Vocab: rosterVocab}
 	if opts.DryRun {
-		ap.q = s.DB.R
+		ap.q = s.DB
 		err = s.runImport(ctx, file, rules, ap)
 	} else {
 		if s.DB.Dialect == db.SQLite {
@@ -224,7 +224,7 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 			}
 		}
 		err = s.DB.WithTx(ctx, func(tx *db.Tx) error {
-			ap.tx, ap.q, ap.file = tx, tx.Raw(), file
+			ap.tx, ap.q, ap.file = tx, tx, file
 			if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0), (SELECT COALESCE(MAX(id), 0) FROM households) FROM persons`).Scan(&ap.existing, &ap.hhBefore); err != nil {
 				return err
 			}
@@ -282,19 +282,15 @@ func (s *Service) rosterPlaces(ctx context.Context, a *auth.Actor, all bool) (*r
 	load := func(kind string) ([]roster.Unit, error) {
 		rows, err := s.DB.Query(ctx, `SELECT id, code, name, COALESCE(parent_id, 0) FROM org_units WHERE kind = ? AND archived = 0`+cond+` ORDER BY path`,
 			append([]any{kind}, args...)...)
+		out, err := db.Collect(rows, err, func(sc db.Scanner) (roster.Unit, error) {
+			var u roster.Unit
+			err := sc.Scan(&u.ID, &u.Code, &u.Name, &u.Parent)
+			return u, err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("load org units: %w", err)
 		}
-		defer rows.Close()
-		var out []roster.Unit
-		for rows.Next() {
-			var u roster.Unit
-			if err := rows.Scan(&u.ID, &u.Code, &u.Name, &u.Parent); err != nil {
-				return nil, err
-			}
-			out = append(out, u)
-		}
-		return out, rows.Err()
+		return out, nil
 	}
 	committees, err := load("committee")
 	if err != nil {

@@ -285,7 +285,7 @@ func (ap *applier) apply(ctx context.Context, items []*item) error {
 		var cases strings.Builder
 		for _, id := range ids {
 			cases.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
-			args = append(args, id, nullID(newHead[id]))
+			args = append(args, id, db.NullID(newHead[id]))
 		}
 		args = append(args, ap.now)
 		for _, id := range ids {
@@ -316,10 +316,10 @@ func (ap *applier) lookup(ctx context.Context, idx []any) (map[string]*existing,
 	if ap.known {
 		from, match = "temp.import_known k JOIN persons p ON p.id = k.id", "k.idx"
 	}
-	rows, err := ap.q.QueryContext(ctx, ap.s.DB.Rebind(`SELECT p.id_index, p.id, o.path, p.org_id, COALESCE(p.building_group_id, 0), COALESCE(p.household_id, 0),
+	rows, err := ap.q.Query(ctx, `SELECT p.id_index, p.id, o.path, p.org_id, COALESCE(p.building_group_id, 0), COALESCE(p.household_id, 0),
 		p.relation, p.name, p.phone_index, p.ethnicity, p.kind, p.current_address, p.registered_address, p.workplace, p.workplace_kind,
 		p.education, p.political_status, p.tags, p.note, p.status, p.arrival_date, p.permit_expiry, p.pinyin, p.initials
-		FROM `+from+` JOIN org_units o ON o.id = p.org_id WHERE `+match+` IN (`+db.Placeholders(len(idx))+`)`), idx...)
+		FROM `+from+` JOIN org_units o ON o.id = p.org_id WHERE `+match+` IN (`+db.Placeholders(len(idx))+`)`, idx...)
 	if err != nil {
 		return nil, fmt.Errorf("look up persons: %w", err)
 	}
@@ -361,8 +361,8 @@ func (ap *applier) loadHouseholds(ctx context.Context, items []*item) error {
 	if len(codes) == 0 || ap.tx != nil && ap.hhBefore == 0 {
 		return nil
 	}
-	rows, err := ap.q.QueryContext(ctx, ap.s.DB.Rebind(`SELECT id, org_id, code, COALESCE(head_person_id, 0), archived
-		FROM households WHERE org_id IN (`+db.Placeholders(len(orgs))+`) AND code IN (`+db.Placeholders(len(codes))+`) AND code <> ''`), append(orgs, codes...)...)
+	rows, err := ap.q.Query(ctx, `SELECT id, org_id, code, COALESCE(head_person_id, 0), archived
+		FROM households WHERE org_id IN (`+db.Placeholders(len(orgs))+`) AND code IN (`+db.Placeholders(len(codes))+`) AND code <> ''`, append(orgs, codes...)...)
 	if err != nil {
 		return fmt.Errorf("look up households: %w", err)
 	}
@@ -429,7 +429,7 @@ func (ap *applier) createHouseholds(ctx context.Context, items []*item) error {
 			}
 			sb.WriteString("(?, ?, ?, ?, ?, ?)")
 			p := h.pending
-			args = append(args, p.key.org, nullID(p.bg), p.key.code, p.address, ap.now, ap.now)
+			args = append(args, p.key.org, db.NullID(p.bg), p.key.code, p.address, ap.now, ap.now)
 		}
 		if ap.s.DB.Dialect == db.SQLite {
 			// Consecutive ids, as for persons (insertChunk).
@@ -558,7 +558,7 @@ func (ap *applier) applyUpdate(ctx context.Context, u *update) error {
 	q := `UPDATE persons SET org_id = ?, building_group_id = ?, household_id = ?, relation = ?, name = ?, pinyin = ?, initials = ?,
 		ethnicity = ?, kind = ?, current_address = ?, registered_address = ?, workplace = ?, workplace_kind = ?, education = ?,
 		political_status = ?, tags = ?, note = ?, arrival_date = ?, permit_expiry = ?, version = version + 1, updated_at = ?`
-	args := []any{nw.org, nullID(nw.bg), nullID(hid), nw.relation, nw.name, nw.pinyin, nw.initials, nw.eth, nw.kind, nw.cur, nw.reg, nw.work,
+	args := []any{nw.org, db.NullID(nw.bg), db.NullID(hid), nw.relation, nw.name, nw.pinyin, nw.initials, nw.eth, nw.kind, nw.cur, nw.reg, nw.work,
 		nw.wk, nw.edu, nw.pol, nw.tags, nw.note, nw.arrival, nw.permit, ap.now}
 	if u.phone {
 		q += `, phone_index = ?, phone_enc = ?, phone_masked = ?`

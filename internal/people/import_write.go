@@ -87,8 +87,8 @@ func (ap *applier) insertPersons(ctx context.Context, items []*item) error {
 				hid = it.hh.id
 			}
 			n := rec.ID.Number
-			args = append(args, rec.OrgID, nullID(rec.BuildingGroupID), nullID(hid), it.relation, rec.Name, it.pinyin, it.initials,
-				it.idIndex, it.idEnc, ref.MaskID(n), n[14:], it.phoneIndex, nullBytes(it.phoneEnc), maskPhone(rec.Phone),
+			args = append(args, rec.OrgID, db.NullID(rec.BuildingGroupID), db.NullID(hid), it.relation, rec.Name, it.pinyin, it.initials,
+				it.idIndex, it.idEnc, ref.MaskID(n), n[14:], it.phoneIndex, db.NullBytes(it.phoneEnc), maskPhone(rec.Phone),
 				rec.Ethnicity, rec.ID.Sex(), rec.ID.Birth.Format(db.DateLayout), rec.ID.Region, kind, rec.CurrentAddr, rec.RegisteredAddr,
 				rec.Workplace, rec.WorkplaceKind, rec.Education, rec.Political, rec.Tags, rec.Note, rec.Arrival, rec.PermitExpiry, ap.now, ap.now)
 			byIndex[it.idIndex] = it
@@ -232,7 +232,7 @@ func (ap *applier) flushEvents(ctx context.Context, all bool) error {
 					sb.WriteString(", ")
 				}
 				sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-				args = append(args, e.person, e.kind, ap.today, nullID(e.from), nullID(e.to), e.note, uid, who.Username, ap.now)
+				args = append(args, e.person, e.kind, ap.today, db.NullID(e.from), db.NullID(e.to), e.note, uid, who.Username, ap.now)
 			}
 			if err := ap.exec(ctx, sb.String(), args...); err != nil {
 				return fmt.Errorf("person events: %w", err)
@@ -293,7 +293,7 @@ func (ap *applier) finish(ctx context.Context) error {
 		who := ap.a.Who()
 		if err := ap.exec(ctx, `INSERT INTO person_events (person_id, kind, date, to_org_id, note, user_id, username, created_at)
 			SELECT id, 'imported', ?, org_id, ?, ?, ?, ? FROM persons WHERE id > ? ORDER BY id`,
-			ap.today, ap.rep.File, nullID(who.UserID), who.Username, ap.now, ap.existing); err != nil {
+			ap.today, ap.rep.File, db.NullID(who.UserID), who.Username, ap.now, ap.existing); err != nil {
 			return fmt.Errorf("person events: %w", err)
 		}
 	}

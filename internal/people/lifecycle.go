@@ -43,11 +43,11 @@ func (s *Service) Lifecycle(ctx context.Context, a *auth.Actor, id int64, c Chan
 		}
 	}
 	c.Note = strings.TrimSpace(c.Note)
-	if tooLong(c.Note, 500) {
+	if ref.TooLong(c.Note, 500) {
 		f["note"] = "err.too_long"
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		p, err := s.get(ctx, tx.Raw(), a, id)
+		p, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -94,7 +94,7 @@ func (s *Service) Lifecycle(ctx context.Context, a *auth.Actor, id int64, c Chan
 			return errs.InvalidFields(f)
 		}
 		res, err := tx.Exec(ctx, `UPDATE persons SET status = ?, status_date = ?, org_id = ?, building_group_id = ?, version = version + 1, updated_at = ?
-			WHERE id = ? AND version = ?`, string(status), c.Date, org, nullID(bg), db.FormatTime(s.Now()), id, c.Version)
+			WHERE id = ? AND version = ?`, string(status), c.Date, org, db.NullID(bg), db.FormatTime(s.Now()), id, c.Version)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (s *Service) SetArchived(ctx context.Context, a *auth.Actor, id int64, arch
 		return errs.InvalidFields(map[string]string{"reason": "err.reason_required"})
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		p, err := s.get(ctx, tx.Raw(), a, id)
+		p, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}

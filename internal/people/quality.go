@@ -9,6 +9,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/ref"
 )
 
 // DuplicatePair is two records that look like one person: same name and
@@ -30,19 +31,14 @@ func (s *Service) Duplicates(ctx context.Context, a *auth.Actor, limit int) ([]D
 	rows, err := s.DB.Query(ctx, `SELECT x.id, y.id FROM persons x JOIN persons y ON y.birth_date = x.birth_date AND y.name = x.name AND y.id > x.id
 		WHERE x.status <> 'merged' AND y.status <> 'merged' AND x.archived = 0 AND y.archived = 0 AND `+ca+` AND `+cb+`
 		ORDER BY x.name, x.id LIMIT ?`, append(append(argsA, argsB...), limit)...)
+	ids, err := db.Collect(rows, err, func(sc db.Scanner) ([2]int64, error) {
+		var p [2]int64
+		err := sc.Scan(&p[0], &p[1])
+		return p, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	var ids [][2]int64
-	for rows.Next() {
-		var p [2]int64
-		if err := rows.Scan(&p[0], &p[1]); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, p)
-	}
-	rows.Close()
 	out := make([]DuplicatePair, 0, len(ids))
 	for _, p := range ids {
 		x, err := s.Get(ctx, a, p[0])
@@ -69,11 +65,11 @@ func (s *Service) Merge(ctx context.Context, a *auth.Actor, keep, drop int64) er
 		return errs.E(errs.Invalid, "err.merge_same")
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		k, err := s.get(ctx, tx.Raw(), a, keep)
+		k, err := s.get(ctx, tx, a, keep)
 		if err != nil {
 			return err
 		}
-		d, err := s.get(ctx, tx.Raw(), a, drop)
+		d, err := s.get(ctx, tx, a, drop)
 		if err != nil {
 			return err
 		}
@@ -166,7 +162,7 @@ const (
 func (s *Service) qualityWhere(a *auth.Actor, l QualityList) (string, []any) {
 	cond, args := a.Scope().Persons("p")
 	today := s.Today()
-	in30 := s.Now().In(cst).AddDate(0, 0, 30).Format(time.DateOnly)
+	in30 := s.Now().In(ref.China).AddDate(0, 0, 30).Format(time.DateOnly)
 	w := " WHERE p.status = 'active' AND p.archived = 0 AND " + cond
 	switch l {
 	case ListNoHousehold:

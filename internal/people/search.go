@@ -382,19 +382,11 @@ func (s *Service) fetch(ctx context.Context, inner string, args []any, order str
 		JOIN persons p ON p.id = k.id JOIN org_units o ON o.id = p.org_id LEFT JOIN org_units bg ON bg.id = p.building_group_id
 		LEFT JOIN households h ON h.id = p.household_id ORDER BY ` + order
 	rows, err := s.DB.Query(ctx, q, args...)
+	out, err := db.Collect(rows, err, scanPerson)
 	if err != nil {
 		return nil, fmt.Errorf("search persons: %w", err)
 	}
-	defer rows.Close()
-	var out []*Person
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // walkInOrder decides whether a page in pinyin order is read by walking

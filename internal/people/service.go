@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"shiliu/internal/audit"
 	"shiliu/internal/auth"
@@ -37,10 +36,8 @@ type Service struct {
 // New returns the registry service.
 func New(d *db.DB, k *secret.Keys) *Service { return &Service{DB: d, Keys: k, Now: time.Now} }
 
-var cst = time.FixedZone("CST", 8*3600)
-
 // Today is the current date in China, YYYY-MM-DD.
-func (s *Service) Today() string { return s.Now().In(cst).Format(db.DateLayout) }
+func (s *Service) Today() string { return s.Now().In(ref.China).Format(db.DateLayout) }
 
 const personCols = `p.id, p.org_id, o.name, o.path, COALESCE(p.building_group_id, 0), COALESCE(bg.name, ''), COALESCE(p.household_id, 0), COALESCE(h.code, ''),
 	p.relation, p.name, p.id_masked, p.phone_masked, p.phone_index, p.ethnicity, p.sex, p.birth_date, p.birth_region, p.kind, p.current_address,
@@ -69,11 +66,11 @@ func (s *Service) Get(ctx context.Context, a *auth.Actor, id int64) (*Person, er
 	if err := a.Require(auth.PersonView); err != nil {
 		return nil, err
 	}
-	return s.get(ctx, s.DB.R, a, id)
+	return s.get(ctx, s.DB, a, id)
 }
 
 func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Person, error) {
-	p, err := scanPerson(q.QueryRowContext(ctx, s.DB.Rebind(`SELECT `+personCols+personFrom+` WHERE p.id = ?`), id))
+	p, err := scanPerson(q.QueryRow(ctx, `SELECT `+personCols+personFrom+` WHERE p.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
 	}
@@ -91,7 +88,7 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 // with its alias, "persons p") meets the scope condition cond.
 func (s *Service) checkScope(ctx context.Context, q db.Querier, table, alias, cond string, args []any, id int64) error {
 	var one int
-	err := q.QueryRowContext(ctx, s.DB.Rebind(`SELECT 1 FROM `+table+` WHERE `+alias+`.id = ? AND `+cond), append([]any{id}, args...)...).Scan(&one)
+	err := q.QueryRow(ctx, `SELECT 1 FROM `+table+` WHERE `+alias+`.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.ErrOutOfScope
 	}
@@ -137,8 +134,6 @@ type checked struct {
 	initials  string
 }
 
-func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
-
 // validate checks an input and derives birth date, sex and region from the
 // ID number. keepID is set on updates, where the ID number is not changed.
 func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input, keepID bool) (*checked, error) {
@@ -147,7 +142,7 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in Inp
 	c.Name = ref.NormaliseName(in.Name)
 	if c.Name == "" {
 		f["name"] = "err.required"
-	} else if tooLong(c.Name, 50) {
+	} else if ref.TooLong(c.Name, 50) {
 		f["name"] = "err.too_long"
 	}
 	if !keepID {
@@ -183,16 +178,16 @@ func (s *Service) validate(ctx context.Context, tx *db.Tx, a *auth.Actor, in Inp
 	}
 	for name, v := range map[string]string{"current_address": in.CurrentAddress, "registered_address": in.RegisteredAddr, "workplace": in.Workplace,
 		"origin": in.Origin, "liaison_point": in.LiaisonPoint} {
-		if tooLong(v, 200) {
+		if ref.TooLong(v, 200) {
 			f[name] = "err.too_long"
 		}
 	}
 	for name, v := range map[string]string{"education": in.Education, "political_status": in.PoliticalStatus, "permit_no": in.PermitNo} {
-		if tooLong(v, 40) {
+		if ref.TooLong(v, 40) {
 			f[name] = "err.too_long"
 		}
 	}
-	if tooLong(in.Note, 2000) {
+	if ref.TooLong(in.Note, 2000) {
 		f["note"] = "err.too_long"
 	}
 	for name, v := range map[string]*string{"arrival_date": &c.ArrivalDate, "expected_leave_date": &c.ExpectedLeave, "permit_expiry": &c.PermitExpiry} {
@@ -240,13 +235,6 @@ func (s *Service) checkPlace(ctx context.Context, tx *db.Tx, a *auth.Actor, orgI
 	return nil
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 // ErrExists is returned by Create when the ID number is already in the
 // registry; Args[0] is the existing person's id when in scope, else 0.
 const keyExists = "err.person_exists"
@@ -277,7 +265,7 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input
 	var existing int64
 	err = tx.QueryRow(ctx, `SELECT id FROM persons WHERE id_index = ?`, idf.Index).Scan(&existing)
 	if err == nil {
-		if _, err := s.get(ctx, tx.Raw(), a, existing); err != nil {
+		if _, err := s.get(ctx, tx, a, existing); err != nil {
 			existing = 0 // not the actor's to know about
 		}
 		return 0, &errs.Error{Kind: errs.Conflict, Key: keyExists, Fields: map[string]string{"id_number": keyExists}, Args: []any{existing}}
@@ -291,8 +279,8 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input
 		workplace_kind, education, political_status, tags, note, arrival_date, origin, expected_leave_date, permit_no, permit_expiry, liaison_point,
 		created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.OrgID, nullID(c.BuildingGroupID), c.Name, c.pinyin, c.initials, idf.Index, idf.Enc, ref.MaskID(c.id.Number), c.id.Number[14:],
-		phf.Index, nullBytes(phf.Enc), maskPhone(c.phone), c.ethnicity, c.id.Sex(), c.id.Birth.Format(db.DateLayout), c.id.Region, int(c.Kind),
+		c.OrgID, db.NullID(c.BuildingGroupID), c.Name, c.pinyin, c.initials, idf.Index, idf.Enc, ref.MaskID(c.id.Number), c.id.Number[14:],
+		phf.Index, db.NullBytes(phf.Enc), maskPhone(c.phone), c.ethnicity, c.id.Sex(), c.id.Birth.Format(db.DateLayout), c.id.Region, int(c.Kind),
 		strings.TrimSpace(c.CurrentAddress), strings.TrimSpace(c.RegisteredAddr), strings.TrimSpace(c.Workplace), int(c.WorkplaceKind),
 		strings.TrimSpace(c.Education), strings.TrimSpace(c.PoliticalStatus), int(c.Tags), strings.TrimSpace(c.Note), c.ArrivalDate,
 		strings.TrimSpace(c.Origin), c.ExpectedLeave, strings.TrimSpace(c.PermitNo), c.PermitExpiry, strings.TrimSpace(c.LiaisonPoint), now, now)
@@ -307,13 +295,6 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, a *auth.Actor, in Input
 	}
 	return id, audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "person", EntityID: strconv.FormatInt(id, 10),
 		Detail: map[string]any{"org_id": c.OrgID, "kind": c.Kind}})
-}
-
-func nullBytes(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }
 
 func maskPhone(p string) string {
@@ -331,7 +312,7 @@ func (s *Service) event(ctx context.Context, tx *db.Tx, a *auth.Actor, personID 
 		uid = who.UserID
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO person_events (person_id, kind, date, from_org_id, to_org_id, note, user_id, username, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, personID, kind, date, nullID(from), nullID(to), note, uid, who.Username, db.FormatTime(s.Now()))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, personID, kind, date, db.NullID(from), db.NullID(to), note, uid, who.Username, db.FormatTime(s.Now()))
 	if err != nil {
 		return fmt.Errorf("person event: %w", err)
 	}
@@ -355,7 +336,7 @@ func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, in Input)
 		return err
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		old, err := s.get(ctx, tx.Raw(), a, id)
+		old, err := s.get(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -385,7 +366,7 @@ func (s *Service) update(ctx context.Context, tx *db.Tx, a *auth.Actor, old *Per
 		ethnicity = ?, kind = ?, current_address = ?, registered_address = ?, workplace = ?, workplace_kind = ?, education = ?, political_status = ?,
 		tags = ?, note = ?, arrival_date = ?, origin = ?, expected_leave_date = ?, permit_no = ?, permit_expiry = ?, liaison_point = ?,
 		version = version + 1, updated_at = ? WHERE id = ?`
-	args := []any{c.OrgID, nullID(c.BuildingGroupID), c.Name, c.pinyin, c.initials, phf.Index, nullBytes(phf.Enc), phoneMasked,
+	args := []any{c.OrgID, db.NullID(c.BuildingGroupID), c.Name, c.pinyin, c.initials, phf.Index, db.NullBytes(phf.Enc), phoneMasked,
 		c.ethnicity, int(c.Kind), strings.TrimSpace(c.CurrentAddress), strings.TrimSpace(c.RegisteredAddr), strings.TrimSpace(c.Workplace),
 		int(c.WorkplaceKind), strings.TrimSpace(c.Education), strings.TrimSpace(c.PoliticalStatus), int(c.Tags), strings.TrimSpace(c.Note),
 		c.ArrivalDate, strings.TrimSpace(c.Origin), c.ExpectedLeave, strings.TrimSpace(c.PermitNo), c.PermitExpiry, strings.TrimSpace(c.LiaisonPoint),
@@ -428,7 +409,7 @@ func (s *Service) Reveal(ctx context.Context, a *auth.Actor, id int64, field, re
 		return "", err
 	}
 	reason = strings.TrimSpace(reason)
-	if reason == "" || tooLong(reason, 200) {
+	if reason == "" || ref.TooLong(reason, 200) {
 		return "", errs.InvalidFields(map[string]string{"reason": "err.reason_required"})
 	}
 	var ad, col string
@@ -492,17 +473,9 @@ func (s *Service) Events(ctx context.Context, a *auth.Actor, id int64) ([]Event,
 	rows, err := s.DB.Query(ctx, `SELECT e.id, e.person_id, e.kind, e.date, COALESCE(fo.name, ''), COALESCE(t.name, ''), e.note, e.username, e.created_at
 		FROM person_events e LEFT JOIN org_units fo ON fo.id = e.from_org_id LEFT JOIN org_units t ON t.id = e.to_org_id
 		WHERE e.person_id = ? OR e.person_id IN (SELECT id FROM persons WHERE merged_into = ?) ORDER BY e.date DESC, e.id DESC`, id, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
+	return db.Collect(rows, err, func(sc db.Scanner) (Event, error) {
 		var e Event
-		if err := rows.Scan(&e.ID, &e.PersonID, &e.Kind, &e.Date, &e.FromOrg, &e.ToOrg, &e.Note, &e.Username, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&e.ID, &e.PersonID, &e.Kind, &e.Date, &e.FromOrg, &e.ToOrg, &e.Note, &e.Username, &e.CreatedAt)
+		return e, err
+	})
 }

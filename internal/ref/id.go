@@ -46,10 +46,6 @@ func (id ID) Sex() int {
 	return 2
 }
 
-// chinaZone is the time zone of "today" for birth dates: a fixed UTC+8,
-// which needs no time-zone database.
-var chinaZone = time.FixedZone("CST", 8*60*60)
-
 // NormaliseID cleans up an ID number as typed or pasted: it removes white
 // space anywhere (including the full-width space U+3000 and zero-width
 // characters) and a leading apostrophe (Excel's "this is text" mark), turns
@@ -190,7 +186,7 @@ func idBirth(ymd string, now time.Time) (time.Time, bool) {
 	if !ok || y < 1900 {
 		return time.Time{}, false
 	}
-	ty, tm, td := now.In(chinaZone).Date()
+	ty, tm, td := now.In(China).Date()
 	if t.After(time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC)) {
 		return time.Time{}, false
 	}

@@ -87,7 +87,7 @@ func TestNormaliseID(t *testing.T) {
 }
 
 func TestValidateID(t *testing.T) {
-	now := time.Date(2026, 5, 20, 12, 0, 0, 0, chinaZone)
+	now := time.Date(2026, 5, 20, 12, 0, 0, 0, China)
 	male := fakeID("110105", "19850312", "997")   // 17th digit 7: male
 	female := fakeID("310104", "19900101", "982") // 8: female
 	leap := fakeID("650102", "20000229", "991")   // 2000 is a leap year

@@ -38,7 +38,7 @@ var domainFuncs = template.FuncMap{
 		return ok && ts.Has(t)
 	},
 	// today is today's date in China, for ages and date defaults.
-	"today": func() string { return now().In(cst).Format("2006-01-02") },
+	"today": func() string { return now().In(ref.China).Format("2006-01-02") },
 	// yuan shows an amount in fen as yuan: 12345 → 123.45.
 	"yuan": func(cents int64) string { return strconv.FormatFloat(float64(cents)/100, 'f', 2, 64) },
 }

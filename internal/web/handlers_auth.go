@@ -16,8 +16,6 @@ import (
 	"shiliu/internal/people"
 )
 
-var cst = time.FixedZone("CST", 8*3600)
-
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok\n"))

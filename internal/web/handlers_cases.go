@@ -12,6 +12,7 @@ import (
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
 	"shiliu/internal/people"
+	"shiliu/internal/ref"
 )
 
 // Allowed lists the workflow actions the page's actor may take on c.
@@ -310,7 +311,7 @@ func (s *Server) caseRevealPhone(w http.ResponseWriter, r *http.Request) {
 func (s *Server) caseExport(w http.ResponseWriter, r *http.Request) {
 	f := caseFilterFrom(r)
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", "attachment; filename=\"cases-"+now().In(cst).Format("20060102")+".xlsx\"")
+	w.Header().Set("Content-Disposition", "attachment; filename=\"cases-"+now().In(ref.China).Format("20060102")+".xlsx\"")
 	if _, err := s.Cases.Export(r.Context(), actorOf(r), f, w); err != nil {
 		s.Log.Error("export cases", "err", err, "request_id", info(r).ID)
 	}

@@ -15,6 +15,7 @@ import (
 	"shiliu/internal/jobs"
 	"shiliu/internal/people"
 	"shiliu/internal/people/roster"
+	"shiliu/internal/ref"
 )
 
 // WebImportLimits bound rosters uploaded through the browser (the command
@@ -205,7 +206,7 @@ func (s *Server) personExport(w http.ResponseWriter, r *http.Request) {
 	f, _ := filterFrom(r.URL.Query())
 	full := r.URL.Query().Get("full") == "1" && a.Can(auth.PersonReveal)
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="roster.xlsx"; filename*=UTF-8''`+urlPathEscape("居民花名册-"+now().In(cst).Format("20060102")+".xlsx"))
+	w.Header().Set("Content-Disposition", `attachment; filename="roster.xlsx"; filename*=UTF-8''`+urlPathEscape("居民花名册-"+now().In(ref.China).Format("20060102")+".xlsx"))
 	if _, err := s.People.ExportRoster(r.Context(), a, f, full, w); err != nil {
 		s.Log.Error("export roster", "err", err, "request_id", info(r).ID)
 	}

@@ -15,6 +15,7 @@ import (
 	"shiliu/internal/errs"
 	"shiliu/internal/jobs"
 	"shiliu/internal/org"
+	"shiliu/internal/ref"
 )
 
 type orgIndexPage struct {
@@ -96,7 +97,7 @@ func (s *Server) orgShowWith(w http.ResponseWriter, r *http.Request, code int, e
 		s.fail(w, r, err)
 		return
 	}
-	p := &orgShowPage{Page: s.page(r, "org.unit_title", u.Name), Unit: u, PopYear: time.Now().In(cst).Year(), Errors: errors}
+	p := &orgShowPage{Page: s.page(r, "org.unit_title", u.Name), Unit: u, PopYear: time.Now().In(ref.China).Year(), Errors: errors}
 	if p.Ancestors, err = s.Org.Ancestors(ctx, a, u); err == nil {
 		if p.Children, err = s.Org.Children(ctx, a, u.ID); err == nil {
 			p.Populations, err = s.Org.Populations(ctx, a, u.ID)

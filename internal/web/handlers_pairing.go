@@ -11,6 +11,7 @@ import (
 	"shiliu/internal/errs"
 	"shiliu/internal/pairing"
 	"shiliu/internal/people"
+	"shiliu/internal/ref"
 )
 
 // MayLogVisit reports whether the page's actor may log a visit of pr.
@@ -345,7 +346,7 @@ type dutyPage struct {
 
 func (s *Server) dutyPage(w http.ResponseWriter, r *http.Request, code int, errors map[string]string) {
 	a := actorOf(r)
-	p := &dutyPage{Page: s.page(r, "duty.title"), Service: r.URL.Query().Get("service"), Year: now().In(cst).Year(), Errors: errors, Weekdays: []int{1, 2, 3, 4, 5, 6, 7}}
+	p := &dutyPage{Page: s.page(r, "duty.title"), Service: r.URL.Query().Get("service"), Year: now().In(ref.China).Year(), Errors: errors, Weekdays: []int{1, 2, 3, 4, 5, 6, 7}}
 	if p.Service != string(pairing.Window) {
 		p.Service = string(pairing.Hotline)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"shiliu/internal/cases"
 	"shiliu/internal/errs"
+	"shiliu/internal/ref"
 	"shiliu/internal/workday"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) caseSettingsWith(w http.ResponseWriter, r *http.Request, code i
 		year, _ = strconv.Atoi(r.PostFormValue("year"))
 	}
 	if year < workday.MinYear || year > workday.MaxYear {
-		year = time.Now().In(cst).Year()
+		year = time.Now().In(ref.China).Year()
 	}
 	p := &caseSettingsPage{Page: s.page(r, "settings.cases_title"), Year: year, Errors: errors}
 	var err error
@@ -85,7 +86,7 @@ func safeYear(date string) string {
 			return date[:4]
 		}
 	}
-	return strconv.Itoa(time.Now().In(cst).Year())
+	return strconv.Itoa(time.Now().In(ref.China).Year())
 }
 
 func (s *Server) holidayDelete(w http.ResponseWriter, r *http.Request) {

@@ -19,6 +19,7 @@ import (
 	"shiliu/internal/cases"
 	"shiliu/internal/db"
 	"shiliu/internal/i18n"
+	"shiliu/internal/ref"
 )
 
 //go:embed templates
@@ -101,7 +102,7 @@ func fmtTime(ts, layout string) string {
 	if t.IsZero() {
 		return ts
 	}
-	return t.In(cst).Format(layout)
+	return t.In(ref.China).Format(layout)
 }
 
 // fmtNum groups digits by thousands: 52000 → 52,000.

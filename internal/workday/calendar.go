@@ -21,11 +21,13 @@ import (
 	"time"
 
 	"shiliu/internal/db"
+	"shiliu/internal/ref"
 )
 
-// Zone is China Standard Time, UTC+8 all year (no daylight saving). Deadlines
-// end at 23:59:59 in this zone.
-var Zone = time.FixedZone("CST", 8*3600)
+// Zone is the zone of China days, ref.China (the same value, so a time
+// located here compares equal to one located there). Deadlines end at
+// 23:59:59 in it.
+var Zone = ref.China
 
 // Kinds of calendar entry.
 const (

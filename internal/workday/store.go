@@ -52,19 +52,12 @@ func List(ctx context.Context, d *db.DB, year int) ([]Entry, error) {
 
 func query(ctx context.Context, d *db.DB, q string, args ...any) ([]Entry, error) {
 	rows, err := d.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read holidays: %w", err)
-	}
-	defer rows.Close()
-	var es []Entry
-	for rows.Next() {
+	es, err := db.Collect(rows, err, func(sc db.Scanner) (Entry, error) {
 		var e Entry
-		if err := rows.Scan(&e.Date, &e.Kind, &e.Name); err != nil {
-			return nil, fmt.Errorf("read holidays: %w", err)
-		}
-		es = append(es, e)
-	}
-	if err := rows.Err(); err != nil {
+		err := sc.Scan(&e.Date, &e.Kind, &e.Name)
+		return e, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read holidays: %w", err)
 	}
 	return es, nil
