@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,4 +50,62 @@ func (s *Store) MoveIn(ctx context.Context, dataDir, rel, name, wantSHA string, 
 		return fmt.Errorf("moved %s into the file store, but: %w", rel, err)
 	}
 	return nil
+}
+
+// DiskColumns names where a table of an earlier version kept its files on
+// disk, and the column that now points at the store. The names are the
+// caller's constants, never user input.
+type DiskColumns struct {
+	// Table and the columns of the record's id, path (relative to the data
+	// directory), file name, creator, and the store's file id.
+	Table, ID, Path, Name, User, File string
+	// SHA is the column of the SHA-256 the record kept, or "" when none.
+	SHA string
+	// What names the files in the log ("attachment", "visit photo").
+	What string
+}
+
+// MoveTable moves every file of c's table still on disk into the store
+// (MoveIn, one record at a time) and returns how many it moved. A file
+// that cannot be moved (missing, or not the bytes recorded) is logged and
+// left as it is, never deleted. It is safe on several instances at once: a
+// record is pointed at its file only while it still has none.
+func (s *Store) MoveTable(ctx context.Context, dataDir string, c DiskColumns, log *slog.Logger) (int, error) {
+	type pending struct {
+		id, userID          int64
+		path, name, wantSHA string
+	}
+	sha := "''"
+	if c.SHA != "" {
+		sha = c.SHA
+	}
+	rows, err := s.DB.Query(ctx, `SELECT `+c.ID+`, `+c.Path+`, `+c.Name+`, `+sha+`, COALESCE(`+c.User+`, 0) FROM `+c.Table+
+		` WHERE `+c.File+` IS NULL AND `+c.Path+` <> '' ORDER BY `+c.ID)
+	todo, err := db.Collect(rows, err, func(sc db.Scanner) (pending, error) {
+		var p pending
+		err := sc.Scan(&p.id, &p.path, &p.name, &p.wantSHA, &p.userID)
+		return p, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("%s files on disk: %w", c.What, err)
+	}
+	n := 0
+	for _, p := range todo {
+		err := s.MoveIn(ctx, dataDir, p.path, p.name, p.wantSHA, p.userID, func(tx *db.Tx, f *File) error {
+			res, err := tx.Exec(ctx, `UPDATE `+c.Table+` SET `+c.File+` = ?, `+c.Path+` = '' WHERE `+c.ID+` = ? AND `+c.File+` IS NULL`, f.ID, p.id)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return fmt.Errorf("%s %d was moved meanwhile", c.What, p.id)
+			}
+			return nil
+		})
+		if err != nil {
+			log.Error(c.What+" not moved into the file store; left as it is", "id", p.id, "path", p.path, "err", err)
+			continue
+		}
+		n++
+	}
+	return n, nil
 }
