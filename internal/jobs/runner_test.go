@@ -46,7 +46,10 @@ func users(t *testing.T, d *db.DB) (active, disabled int64) {
 
 func newRunner(d *db.DB, instance string) *jobs.Runner {
 	r := jobs.New(d, files.New(d), auth.NewService(d).ActorByID, quiet)
-	r.Instance, r.Poll, r.Heartbeat, r.StaleAfter = instance, 10*time.Millisecond, 20*time.Millisecond, 200*time.Millisecond
+	// StaleAfter well above any pause a loaded machine under -race makes:
+	// the crash tests age their heartbeats by an hour, and a live job must
+	// never be taken for dead.
+	r.Instance, r.Poll, r.Heartbeat, r.StaleAfter = instance, 10*time.Millisecond, 20*time.Millisecond, 10*time.Second
 	return r
 }
 

@@ -91,6 +91,71 @@ func (s *Service) where(a *auth.Actor, f Filter) (string, []any, QueryKind) {
 	return s.whereIn(a, f, false)
 }
 
+// scopePlan is how a search checks the actor's scope: the same rows, read
+// in the order each kind of search finds cheapest.
+type scopePlan int
+
+const (
+	// scopeNone: the actor sees the whole registry and no unit filter is
+	// set (seesAll): no condition at all.
+	scopeNone scopePlan = iota
+	// scopeFilterUnit: a unit filter, intersected with the scope — its
+	// subtree, or for a building group its committee and members: one list
+	// of committees to seek.
+	scopeFilterUnit
+	// scopePerCandidate: a search that its own index narrows to a few
+	// persons checks each one's unit, rather than listing every unit of
+	// the scope first (a city's district holds some 15,000 with its
+	// building groups).
+	scopePerCandidate
+	// scopeList: the scope's units (and a liaison's assignments), then any
+	// unit filter.
+	scopeList
+)
+
+// choosePlan picks the scope plan of a search of kind for a's filter f;
+// all is seesAll's answer.
+func choosePlan(a *auth.Actor, f Filter, kind QueryKind, all bool) scopePlan {
+	liaison := a.Scope().IsLiaison()
+	switch {
+	case all && f.OrgID == 0:
+		return scopeNone
+	case f.OrgID != 0 && !liaison:
+		return scopeFilterUnit
+	case !liaison && (kind == QIDNumber || kind == QPhone || kind == QLast4 || kind == QPinyin && wholeTree(a)):
+		return scopePerCandidate
+	}
+	return scopeList
+}
+
+// scopeCond writes the scope condition of plan, one condition (or "" for
+// scopeNone) on persons p, from the actor's access.Scope.
+func scopeCond(a *auth.Actor, f Filter, plan scopePlan) (string, []any) {
+	sc := a.Scope()
+	switch plan {
+	case scopeNone:
+		return "", nil
+	case scopeFilterUnit:
+		lo, hi := sc.ReachRange()
+		// A building group further limits to its members; for any other
+		// unit the constant subquery is true and no row is read.
+		return `p.org_id IN (SELECT c.id FROM org_units u, org_units c WHERE u.id = ? AND c.path >= ? AND c.path < ?
+			AND ((c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0') OR (u.kind = 'building_group' AND c.id = u.parent_id)))` +
+				` AND ((SELECT kind FROM org_units WHERE id = ?) <> 'building_group' OR p.building_group_id = ?)`,
+			[]any{f.OrgID, lo, hi, f.OrgID, f.OrgID}
+	case scopePerCandidate:
+		lo, hi := sc.ReachRange()
+		return `EXISTS (SELECT 1 FROM org_units so WHERE so.id = p.org_id AND so.path >= ? AND so.path < ?)`, []any{lo, hi}
+	}
+	cond, args := sc.Persons("p")
+	if f.OrgID != 0 {
+		cond += ` AND (p.org_id IN (SELECT c.id FROM org_units c, org_units u WHERE u.id = ? AND c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0')
+			OR p.building_group_id = ?)`
+		args = append(args, f.OrgID, f.OrgID)
+	}
+	return cond, args
+}
+
 // whereIn is where; with all set, for an actor who sees the whole registry
 // (see seesAll), it leaves the scope out.
 func (s *Service) whereIn(a *auth.Actor, f Filter, all bool) (string, []any, QueryKind) {
@@ -98,40 +163,13 @@ func (s *Service) whereIn(a *auth.Actor, f Filter, all bool) (string, []any, Que
 	var args []any
 	add := func(c string, v ...any) { conds = append(conds, c); args = append(args, v...) }
 	kind, v := ClassifyQuery(f.Q)
-	liaison := a.Scope().LiaisonUserID != 0
-	// The first condition is the scope (see pinyin below).
-	switch {
-	case all && f.OrgID == 0:
-		// No scope to check.
-	case f.OrgID != 0 && !liaison:
-		// The filter's unit, intersected with the scope: its subtree, or for
-		// a building group its committee. One list of committees to seek.
-		lo, hi := a.Scope().ReachRange()
-		add(`p.org_id IN (SELECT c.id FROM org_units u, org_units c WHERE u.id = ? AND c.path >= ? AND c.path < ?
-			AND ((c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0') OR (u.kind = 'building_group' AND c.id = u.parent_id)))`,
-			f.OrgID, lo, hi)
-		// A building group further limits to its members; for any other
-		// unit the constant subquery is true and no row is read.
-		add(`((SELECT kind FROM org_units WHERE id = ?) <> 'building_group' OR p.building_group_id = ?)`, f.OrgID, f.OrgID)
-	case !liaison && (kind == QIDNumber || kind == QPhone || kind == QLast4 || kind == QPinyin && wholeTree(a)):
-		// A search that its own index narrows to a few persons checks each
-		// one's unit, rather than listing every unit of the scope first (a
-		// city's district holds some 15,000 with its building groups).
-		lo, hi := a.Scope().ReachRange()
-		add(`EXISTS (SELECT 1 FROM org_units so WHERE so.id = p.org_id AND so.path >= ? AND so.path < ?)`, lo, hi)
-	default:
-		cond, sargs := a.Scope().Persons("p")
+	liaison := a.Scope().IsLiaison()
+	// The first condition is the scope (see pinyin below): its plan is
+	// chosen apart from the SQL that writes it.
+	if cond, sargs := scopeCond(a, f, choosePlan(a, f, kind, all)); cond != "" {
 		add(cond, sargs...)
-		if f.OrgID != 0 {
-			add(`(p.org_id IN (SELECT c.id FROM org_units c, org_units u WHERE u.id = ? AND c.path >= u.path AND c.path < substr(u.path, 1, length(u.path) - 1) || '0')
-			OR p.building_group_id = ?)`, f.OrgID, f.OrgID)
-		}
 	}
 	nScope := len(args)
-	if len(conds) > 1 {
-		// An org filter: the scope is its first two conditions.
-		conds = []string{conds[0] + " AND " + conds[1]}
-	}
 	switch f.Status {
 	case "all":
 		add("p.status <> 'merged'")
