@@ -135,13 +135,12 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	return e
 }
 
+// unit creates an org unit through the shared fixture (the web tests keep
+// their own names and shape, a building group and a liaison group, which
+// their pages' assertions read).
 func (e *env) unit(in org.Input) *org.Unit {
 	e.t.Helper()
-	u, err := e.Org.Create(context.Background(), auth.System("test"), in)
-	if err != nil {
-		e.t.Fatalf("create unit %s: %v", in.Code, err)
-	}
-	return u
+	return fixture.Unit(e.t, e.DB, in, nil)
 }
 
 // user creates an account at unit u that may log in at once (no forced
