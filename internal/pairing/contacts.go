@@ -110,14 +110,7 @@ func (s *Service) LogContact(ctx context.Context, a *auth.Actor, in ContactInput
 		return nil, errForbidden
 	}
 	f := map[string]string{}
-	if strings.TrimSpace(in.Date) == "" {
-		in.Date = s.Today()
-	}
-	if d, ok := parseDate(in.Date); !ok {
-		f["date"] = "err.date_invalid"
-	} else if in.Date = d; d > s.Today() {
-		f["date"] = "err.date_future"
-	}
+	in.Date = s.pastDate(in.Date, "date", f)
 	if !in.Mode.Valid() {
 		f["mode"] = "err.required"
 	}

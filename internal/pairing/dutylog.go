@@ -54,21 +54,14 @@ func mayLogDuty(a *auth.Actor) bool {
 
 // LogDuty records a shift served.
 func (s *Service) LogDuty(ctx context.Context, a *auth.Actor, in DutyInput) (*DutyEntry, error) {
-	if err := a.RequireAny(auth.CaseHandle, auth.CaseConfig); err != nil {
+	if err := a.RequireAny(auth.CaseConfig, auth.CaseIntake); err != nil {
 		return nil, err
 	}
 	if !mayLogDuty(a) {
 		return nil, errForbidden
 	}
 	f := map[string]string{}
-	if strings.TrimSpace(in.Date) == "" {
-		in.Date = s.Today()
-	}
-	if d, ok := parseDate(in.Date); !ok {
-		f["date"] = "err.date_invalid"
-	} else if in.Date = d; d > s.Today() {
-		f["date"] = "err.date_future"
-	}
+	in.Date = s.pastDate(in.Date, "date", f)
 	in.Note = strings.TrimSpace(in.Note)
 	if ref.TooLong(in.Note, 500) {
 		f["note"] = "err.too_long"

@@ -252,6 +252,24 @@ type Input struct {
 	Version     int
 }
 
+// pastDate is a form's date that may not lie in the future: today when
+// empty, normalised when valid, else a message for field in f (the date is
+// then returned as given).
+func (s *Service) pastDate(date, field string, f map[string]string) string {
+	if strings.TrimSpace(date) == "" {
+		return s.Today()
+	}
+	d, ok := parseDate(date)
+	switch {
+	case !ok:
+		f[field] = "err.date_invalid"
+		return date
+	case d > s.Today():
+		f[field] = "err.date_future"
+	}
+	return d
+}
+
 // parseDate normalises a date; ok is false when it is not one.
 func parseDate(s string) (string, bool) {
 	t, ok := ref.ParseDate(s)

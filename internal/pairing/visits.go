@@ -107,14 +107,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		return nil, err
 	}
 	f := map[string]string{}
-	if strings.TrimSpace(in.Date) == "" {
-		in.Date = s.Today()
-	}
-	if d, ok := parseDate(in.Date); !ok {
-		f["date"] = "err.date_invalid"
-	} else if in.Date = d; d > s.Today() {
-		f["date"] = "err.date_future"
-	}
+	in.Date = s.pastDate(in.Date, "date", f)
 	in.VisitorName, in.Help, in.Note = strings.TrimSpace(in.VisitorName), strings.TrimSpace(in.Help), strings.TrimSpace(in.Note)
 	if ref.TooLong(in.VisitorName, 50) {
 		f["visitor_name"] = "err.too_long"
