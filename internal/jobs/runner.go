@@ -109,9 +109,39 @@ type Task struct {
 	// Actor is the job's user, rebuilt from the database when it started.
 	Actor *auth.Actor
 
+	runner             *Runner
 	mu                 sync.Mutex
 	done, total, items int64
 	output             int64
+	// committed: Commit recorded the job as done in the work's own
+	// transaction.
+	committed bool
+}
+
+// Commit records the job as done, with its result, inside tx — the
+// transaction of the work itself — so that the row commits with the work
+// or not at all: an instance that dies after the work's commit cannot
+// leave the row saying the work was not done. The runner's end-of-job
+// update later fills in the rest (progress, output) and keeps the row
+// done whatever the handler returns after.
+func (t *Task) Commit(ctx context.Context, tx *db.Tx, res any) error {
+	result, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	now := db.FormatTime(t.runner.Now())
+	r, err := tx.Exec(ctx, `UPDATE jobs SET status = 'done', result = ?, error = '', heartbeat_at = ?, finished_at = ? WHERE id = ? AND claimed_by = ? AND status = 'running'`,
+		string(result), now, now, t.ID, t.runner.Instance)
+	if err != nil {
+		return fmt.Errorf("record job %d done: %w", t.ID, err)
+	}
+	if n, _ := r.RowsAffected(); n != 1 {
+		return fmt.Errorf("job %d is no longer running on this instance", t.ID)
+	}
+	t.mu.Lock()
+	t.committed = true
+	t.mu.Unlock()
+	return nil
 }
 
 // Progress records how far the job has come; the runner writes it to the
@@ -288,7 +318,7 @@ func (r *Runner) claim(id int64) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Task{Job: j}
+	t := &Task{Job: j, runner: r}
 	t.done, t.total, t.items = j.Done, j.Total, j.Items
 	r.mu.Lock()
 	r.running[id] = t
@@ -347,11 +377,31 @@ func (r *Runner) finish(t *Task, st Status, res any, errText string) {
 		}
 	}
 	done, total, items, output := t.snapshot()
+	t.mu.Lock()
+	committed := t.committed
+	t.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 30*time.Second)
 	defer cancel()
-	_, err := r.DB.Exec(ctx, `UPDATE jobs SET status = ?, result = ?, error = ?, output_file_id = ?, progress_done = ?, progress_total = ?, progress_items = ?,
-		heartbeat_at = ?, finished_at = ? WHERE id = ? AND claimed_by = ? AND status = 'running'`,
-		string(st), string(result), errText, db.NullID(output), done, total, items, db.FormatTime(r.Now()), db.FormatTime(r.Now()), t.ID, r.Instance)
+	set := `progress_done = ?, progress_total = ?, progress_items = ?, output_file_id = ?, heartbeat_at = ?, finished_at = ?`
+	args := []any{done, total, items, db.NullID(output), db.FormatTime(r.Now()), db.FormatTime(r.Now())}
+	if committed {
+		// Commit recorded the job done in its work's transaction: if that
+		// committed, the row says done and stays so, whatever the handler
+		// returned after (with its result, when it returned one).
+		q, qargs := `UPDATE jobs SET `+set, args
+		if res != nil {
+			q, qargs = q+`, result = ?`, append(qargs, string(result))
+		}
+		out, err := r.DB.Exec(ctx, q+` WHERE id = ? AND claimed_by = ? AND status = 'done'`, append(qargs, t.ID, r.Instance)...)
+		if err == nil {
+			if n, _ := out.RowsAffected(); n == 1 {
+				return
+			}
+		}
+		// The work's transaction rolled back: the job ends as usual.
+	}
+	_, err := r.DB.Exec(ctx, `UPDATE jobs SET status = ?, result = ?, error = ?, `+set+` WHERE id = ? AND claimed_by = ? AND status = 'running'`,
+		append(append([]any{string(st), string(result), errText}, args...), t.ID, r.Instance)...)
 	if err != nil {
 		r.Log.Error("record the end of a job", "job", t.ID, "status", st, "err", err)
 	}

@@ -284,3 +284,55 @@ func TestPurge(t *testing.T) {
 		_ = apply
 	})
 }
+
+// TestCommitWithTheWork: a job that records itself done in its work's
+// transaction (Task.Commit) stays done whatever its handler returns after
+// the commit — an instance dying then cannot leave it saying nothing was
+// written — and a rolled-back work leaves the job to fail as usual.
+func TestCommitWithTheWork(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		uid, _ := users(t, d)
+		r := newRunner(d, "one")
+		var rollback atomic.Bool
+		r.Handle("work", jobs.Handler{Run: func(ctx context.Context, tk *jobs.Task) (any, error) {
+			err := d.WithTx(ctx, func(tx *db.Tx) error {
+				if _, err := tx.Exec(ctx, `UPDATE users SET display_name = ? WHERE id = ?`, "已导入", uid); err != nil {
+					return err
+				}
+				if err := tk.Commit(ctx, tx, map[string]string{"imported": "yes"}); err != nil {
+					return err
+				}
+				if rollback.Load() {
+					return errors.New("the work failed before its commit")
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			return nil, errors.New("the instance went away after the commit")
+		}})
+		r.Start()
+		defer r.Close()
+		ctx := context.Background()
+
+		j, _, err := r.Enqueue(ctx, jobs.Spec{Kind: "work", UserID: uid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := wait(t, r, j.ID)
+		if got.Status != jobs.Done || got.Error != "" || !strings.Contains(string(got.Result), `"imported":"yes"`) {
+			t.Errorf("work committed, then the handler failed: %s %q %s; want done with the committed result", got.Status, got.Error, got.Result)
+		}
+
+		rollback.Store(true)
+		j, _, err = r.Enqueue(ctx, jobs.Spec{Kind: "work", UserID: uid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = wait(t, r, j.ID)
+		if got.Status != jobs.Failed || !strings.Contains(got.Error, "before its commit") || len(got.Result) != 0 {
+			t.Errorf("work rolled back: %s %q %s; want failed, no result", got.Status, got.Error, got.Result)
+		}
+	})
+}

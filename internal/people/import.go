@@ -67,6 +67,10 @@ type ImportOptions struct {
 	Progress func(ImportProgress)
 	// NoEvents leaves out the "imported" history entry of each new person.
 	NoEvents bool
+	// InTx, when set, runs last inside the import's transaction (never in
+	// a dry run) with the finished report, so that what it writes — a job
+	// recording itself done — commits with the import or not at all.
+	InTx func(ctx context.Context, tx *db.Tx, rep *ImportReport) error
 
 	// Test hooks, unexported so that only this package's tests set them,
 	// each on its own import (no package state, so tests may run in
@@ -238,9 +242,13 @@ func (s *Service) ImportRoster(ctx context.Context, a *auth.Actor, name string, 
 			if err := s.runImport(ctx, file, rules, ap); err != nil {
 				return err
 			}
-			return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionImport, Entity: "person",
+			err := audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionImport, Entity: "person",
 				Detail: map[string]any{"file": rep.File, "rows": rep.Rows, "imported": rep.Imported, "updated": rep.Updated,
 					"unchanged": rep.Unchanged, "rejected": rep.Rejected, "warnings": rep.Warnings, "rejected_by_reason": rep.RejectedByReason}})
+			if err != nil || opts.InTx == nil {
+				return err
+			}
+			return opts.InTx(ctx, tx, rep)
 		})
 		if s.DB.Dialect == db.SQLite {
 			// Give the memory back: the writer's cache returns to the default.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 
+	"shiliu/internal/db"
 	"shiliu/internal/errs"
 	"shiliu/internal/files"
 	"shiliu/internal/jobs"
@@ -61,8 +62,15 @@ func (s *Server) personImportJob(dryRun bool) func(ctx context.Context, t *jobs.
 			return nil, errors.New(s.importErrorText(t.Actor, err))
 		}
 		defer f.Close()
-		rep, err := s.People.ImportRoster(ctx, t.Actor, p.Name, f, f.Size, people.ImportOptions{DryRun: dryRun, Limits: WebImportLimits,
-			Progress: func(pr people.ImportProgress) { t.Progress(pr.Done, pr.Total, int64(pr.Rows)) }})
+		opts := people.ImportOptions{DryRun: dryRun, Limits: WebImportLimits,
+			Progress: func(pr people.ImportProgress) { t.Progress(pr.Done, pr.Total, int64(pr.Rows)) }}
+		if !dryRun {
+			// The job says done in the import's own transaction: an
+			// instance that dies after the import commits cannot leave it
+			// saying nothing was written.
+			opts.InTx = func(ctx context.Context, tx *db.Tx, rep *people.ImportReport) error { return t.Commit(ctx, tx, rep) }
+		}
+		rep, err := s.People.ImportRoster(ctx, t.Actor, p.Name, f, f.Size, opts)
 		if err != nil {
 			return nil, errors.New(s.importErrorText(t.Actor, err))
 		}
