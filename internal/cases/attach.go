@@ -40,7 +40,7 @@ func (s *Service) Attach(ctx context.Context, a *auth.Actor, caseID int64, name 
 	}
 	var att *Attachment
 	err = s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		f, err := s.Files.PutTx(ctx, tx, AttachmentKind, name, r, userID(a))
+		f, err := s.Files.PutTx(ctx, tx, AttachmentKind, name, r, a.UserID)
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func (s *Service) Attach(ctx context.Context, a *auth.Actor, caseID int64, name 
 		att = &Attachment{CaseID: c.ID, Name: name, ContentType: f.MIME, Size: f.Size, SHA256: f.SHA256,
 			Username: a.Who().Username, CreatedAt: formatTime(s.Now()), fileID: f.ID}
 		att.ID, err = tx.InsertID(ctx, `INSERT INTO case_attachments (case_id, name, content_type, size, sha256, path, file_id, user_id, username, created_at)
-			VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`, c.ID, att.Name, att.ContentType, att.Size, att.SHA256, f.ID, db.NullID(userID(a)), att.Username, att.CreatedAt)
+			VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`, c.ID, att.Name, att.ContentType, att.Size, att.SHA256, f.ID, db.NullID(a.UserID), att.Username, att.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("insert attachment: %w", err)
 		}

@@ -92,7 +92,8 @@ func TestEmergency(t *testing.T) {
 		if err != nil || len(ns) != 1 || ns[0].Kind != cases.NotifyEmergency || ns[0].CaseID != c.ID || !strings.HasPrefix(ns[0].Title, c.Code) || ns[0].Body != in.FirstReport {
 			t.Errorf("leader's notifications %+v %v", ns, err)
 		}
-		if n, _ := f.s.UnreadCount(f.ctx, f.leader); n != 1 {
+		if b, _ := f.s.Badges(f.ctx, f.leader); b.Unread != 1 {
+			n := b.Unread
 			t.Errorf("unread %d", n)
 		}
 		if ns, _ := f.s.Notifications(f.ctx, f.leader2, false); len(ns) != 0 {
@@ -146,7 +147,8 @@ func TestEmergency(t *testing.T) {
 		if n, err := f.s.MarkRead(f.ctx, f.leader); err != nil || n != 3 {
 			t.Errorf("mark all read: %d %v", n, err)
 		}
-		if n, _ := f.s.UnreadCount(f.ctx, f.leader); n != 0 {
+		if b, _ := f.s.Badges(f.ctx, f.leader); b.Unread != 0 {
+			n := b.Unread
 			t.Errorf("unread after marking %d", n)
 		}
 		if ns, _ := f.s.Notifications(f.ctx, f.leader, false); len(ns) != 3 || ns[0].ReadAt == "" {

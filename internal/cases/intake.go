@@ -275,7 +275,7 @@ func (s *Service) intake(ctx context.Context, tx *db.Tx, a *auth.Actor, c *check
 		VALUES (?, ?, ?, ?, ?, ?, 'intake', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		code, orgID, string(routed), string(c.Channel), string(c.Kind), string(c.Urgency), personID, c.CallerName, phf.Index, db.NullBytes(phf.Enc),
 		maskPhone(c.phone), c.Address, c.Summary, formatTime(respondDue), formatTime(resolveDue), c.occurredAt, c.Place, c.PeopleInvolved,
-		c.FirstReport, db.NullID(userID(a)), ts, ts)
+		c.FirstReport, db.NullID(a.UserID), ts, ts)
 	if err != nil {
 		return 0, nil, fmt.Errorf("insert case: %w", err)
 	}

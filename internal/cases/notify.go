@@ -129,7 +129,7 @@ func (s *Service) notify(ctx context.Context, tx *db.Tx, a *auth.Actor, users []
 	if c.Kind == Emergency {
 		m.OccurredAt, m.Place, m.PeopleInvolved = c.OccurredAt, c.Place, c.PeopleInvolved
 	}
-	seen := map[int64]bool{userID(a): true}
+	seen := map[int64]bool{a.UserID: true}
 	for _, u := range users {
 		if seen[u] {
 			continue
@@ -221,23 +221,12 @@ func (s *Service) Notifications(ctx context.Context, a *auth.Actor, unreadOnly b
 	if unreadOnly {
 		q += ` AND read_at = ''`
 	}
-	rows, err := s.DB.Query(ctx, q+` ORDER BY id DESC LIMIT 200`, userID(a))
+	rows, err := s.DB.Query(ctx, q+` ORDER BY id DESC LIMIT 200`, a.UserID)
 	return db.Collect(rows, err, func(sc db.Scanner) (Notification, error) {
 		var n Notification
 		err := sc.Scan(&n.ID, &n.UserID, &n.Kind, &n.CaseID, &n.Title, &n.Body, &n.CreatedAt, &n.ReadAt)
 		return n, err
 	})
-}
-
-// UnreadCount is the number of the actor's unread notifications, for the
-// bell in the navigation.
-func (s *Service) UnreadCount(ctx context.Context, a *auth.Actor) (int, error) {
-	if err := a.Require(auth.Self); err != nil {
-		return 0, err
-	}
-	var n int
-	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at = ''`, userID(a)).Scan(&n)
-	return n, err
 }
 
 // Badges are the counts every page's navigation shows.
@@ -275,7 +264,7 @@ func (s *Service) MarkRead(ctx context.Context, a *auth.Actor, ids ...int64) (in
 		return 0, err
 	}
 	q := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at = ''`
-	args := []any{formatTime(s.Now()), userID(a)}
+	args := []any{formatTime(s.Now()), a.UserID}
 	if len(ids) > 0 {
 		q += ` AND id IN (` + db.Placeholders(len(ids)) + `)`
 		for _, id := range ids {

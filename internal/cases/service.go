@@ -192,13 +192,6 @@ func (s *Service) ByCode(ctx context.Context, a *auth.Actor, code string) (*Case
 	return s.Get(ctx, a, id)
 }
 
-func userID(a *auth.Actor) int64 {
-	if a == nil {
-		return 0
-	}
-	return a.UserID
-}
-
 func maskPhone(p string) string {
 	if p == "" {
 		return ""

@@ -563,9 +563,6 @@ func (s *Service) SetRule(ctx context.Context, a *auth.Actor, r KindRule) error 
 	if err := a.Require(auth.CaseConfig); err != nil {
 		return err
 	}
-	if !a.Can(auth.CaseConfig) {
-		return errs.E(errs.Forbidden, "err.forbidden")
-	}
 	f := map[string]string{}
 	if !r.Kind.Valid() {
 		f["kind"] = "err.kind_invalid"

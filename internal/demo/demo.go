@@ -240,8 +240,8 @@ func (g *Gen) create(ctx context.Context, parent *Unit, kind org.Kind, code, nam
 	if parent != nil {
 		in.ParentID = parent.ID
 	}
-	// The district is a root, which only the command line (nil actor) may
-	// create; everything under it is created by the demo actor.
+	// The district is a root, which only a system actor (the command line,
+	// the demo) may create.
 	ou, err := g.Org.Create(ctx, g.Actor, in)
 	if err != nil {
 		return nil, fmt.Errorf("create %s %s: %w", code, name, err)
@@ -485,8 +485,8 @@ func genAccounts(ctx context.Context, g *Gen) error {
 		for auth.ValidatePassword(pw, s.username) != nil {
 			pw = auth.RandomPassword()
 		}
-		// A nil actor: the command line creates the account, which is what
-		// lets MustChange stay false.
+		// The system actor creates the account, which is what lets
+		// MustChange stay false.
 		if _, err := g.Auth.Create(ctx, demoActor, auth.NewUser{Username: s.username, DisplayName: name, Role: s.role, OrgID: s.unit.ID, Password: pw}); err != nil {
 			return fmt.Errorf("create account %s: %w", s.username, err)
 		}

@@ -174,10 +174,10 @@ var (
 // applied. With dryRun the import runs and is rolled back, so the counts say
 // what it would do.
 //
-// a is nil for the command line (no scope, root units allowed). Otherwise
-// every unit the file names and every new parent must be in a's scope, and
-// every new or moved unit needs a parent. Whether a may import at all is for
-// the caller to check.
+// The command line's system actor sees every unit and may add roots.
+// Otherwise every unit the file names and every new parent must be in a's
+// scope, and every new or moved unit needs a parent. a must hold
+// auth.OrgImport.
 func (s *Service) Import(ctx context.Context, a *auth.Actor, filename string, r io.Reader, dryRun bool) (*ImportResult, error) {
 	if err := a.Require(auth.OrgImport); err != nil {
 		return nil, err

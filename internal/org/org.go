@@ -300,7 +300,8 @@ func (s *Service) getTx(ctx context.Context, tx *db.Tx, id int64) (*Unit, error)
 	return u, err
 }
 
-// Create adds a unit. a is nil for the command line.
+// Create adds a unit. Only the command line (the system actor) creates a
+// root unit.
 func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Unit, error) {
 	if err := a.Require(auth.OrgEdit); err != nil {
 		return nil, err

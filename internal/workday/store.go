@@ -63,15 +63,6 @@ func query(ctx context.Context, d *db.DB, q string, args ...any) ([]Entry, error
 	return es, nil
 }
 
-// mayConfigure refuses actors whose role does not hold auth.CaseConfig. A
-// nil actor is the command line, run by the machine's operator.
-func mayConfigure(a *auth.Actor) error {
-	if !a.Can(auth.CaseConfig) {
-		return errs.E(errs.Forbidden, "err.forbidden")
-	}
-	return nil
-}
-
 // normalize trims e and checks it, returning per-field errors.
 func normalize(e Entry) (Entry, error) {
 	e.Date = strings.TrimSpace(e.Date)
@@ -100,7 +91,7 @@ func normalize(e Entry) (Entry, error) {
 // nothing and records nothing. An entry made by Set is never overwritten by
 // ImportYear.
 func Set(ctx context.Context, d *db.DB, a *auth.Actor, e Entry) error {
-	if err := mayConfigure(a); err != nil {
+	if err := a.Require(auth.CaseConfig); err != nil {
 		return err
 	}
 	e, err := normalize(e)
@@ -135,7 +126,7 @@ func Set(ctx context.Context, d *db.DB, a *auth.Actor, e Entry) error {
 // date as an ordinary day against the official data, Set it instead (a
 // weekday as "work", a weekend day as "off").
 func Delete(ctx context.Context, d *db.DB, a *auth.Actor, date string) error {
-	if err := mayConfigure(a); err != nil {
+	if err := a.Require(auth.CaseConfig); err != nil {
 		return err
 	}
 	date = strings.TrimSpace(date)
@@ -205,7 +196,7 @@ func Official(year int) []Entry {
 // Dates already listed, by an admin or an earlier import, are left as they
 // are. The import is audited as one record, even when it adds nothing.
 func ImportYear(ctx context.Context, d *db.DB, a *auth.Actor, year int) (int, error) {
-	if err := mayConfigure(a); err != nil {
+	if err := a.Require(auth.CaseConfig); err != nil {
 		return 0, err
 	}
 	if year < MinYear || year > MaxYear {
