@@ -75,7 +75,12 @@ var Actions = []Action{ActAssign, ActAccept, ActNote, ActReturn, ActReassign, Ac
 // StepFor returns the step that takes action from status on a case of
 // kind, if the table allows it.
 func StepFor(action Action, from Status, kind Kind) (Step, bool) {
-	for _, st := range Steps {
+	return stepIn(Steps, action, from, kind)
+}
+
+// stepIn is StepFor in the table steps.
+func stepIn(steps []Step, action Action, from Status, kind Kind) (Step, bool) {
+	for _, st := range steps {
 		if st.Action == action && st.From == from && (!st.EmergencyOnly || kind == Emergency) {
 			return st, true
 		}
@@ -108,15 +113,14 @@ func allowedStep(steps []Step, a *auth.Actor, action Action, from Status, kind K
 		}
 		return Step{}, false, errs.ErrForbidden
 	}
-	for _, st := range steps {
-		if st.Action == action && st.From == from && (!st.EmergencyOnly || kind == Emergency) {
-			if err := a.Require(st.Perm); err != nil {
-				return Step{}, false, err
-			}
-			return st, true, nil
-		}
+	st, ok := stepIn(steps, action, from, kind)
+	if !ok {
+		return Step{}, false, nil
 	}
-	return Step{}, false, nil
+	if err := a.Require(st.Perm); err != nil {
+		return Step{}, false, err
+	}
+	return st, true, nil
 }
 
 // Allowed lists the actions the actor may take on the case now, for the
