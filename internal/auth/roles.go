@@ -91,18 +91,57 @@ const (
 	// FigureView: counts and figures of the registry and the cases in
 	// scope, never names (leaders see figures, not names).
 	FigureView Permission = "figure.view"
+
+	// CommunityView: community life in scope — activities, venues and
+	// their bookings, partners, volunteers, honours, the budget, the
+	// festival calendar; a liaison sees those of their reach.
+	CommunityView Permission = "community.view"
+	// ActivityEdit: plan, change and cancel activities and series, sign
+	// persons up, write the summary, add photos, import a ledger.
+	ActivityEdit Permission = "activity.edit"
+	// ActivityAttend: take the roll call of an occurrence.
+	ActivityAttend Permission = "activity.attend"
+	// VenueBook: book a venue; VenueManage: venues, their hours and capacity.
+	VenueBook   Permission = "venue.book"
+	VenueManage Permission = "venue.manage"
+	// PartnerEdit: partner organisations and their agreements.
+	PartnerEdit Permission = "partner.edit"
+	// HoursLog: log volunteer hours (one's own, or for a volunteer);
+	// HoursApprove: approve or refuse logged hours (audited).
+	HoursLog     Permission = "volunteer.log"
+	HoursApprove Permission = "volunteer.approve"
+	// HonourNominate (a committee), HonourReview and HonourGrant (the
+	// subdistrict): the honours workflow.
+	HonourNominate Permission = "honour.nominate"
+	HonourReview   Permission = "honour.review"
+	HonourGrant    Permission = "honour.grant"
+	// BudgetEdit: the year's budget per unit and purpose; BudgetSpend:
+	// record spending with receipts.
+	BudgetEdit  Permission = "budget.edit"
+	BudgetSpend Permission = "budget.spend"
+	// FestivalManage: enter an official festival date for a year.
+	FestivalManage Permission = "festival.manage"
+	// DocView and DocEdit: the rules and documents library (制度).
+	DocView Permission = "doc.view"
+	DocEdit Permission = "doc.edit"
 )
 
 // rolePermissions is the permission table. Keep it readable: one line a role.
 var rolePermissions = map[Role][]Permission{
 	StreetAdmin: {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
-		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, CaseConfig, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView},
+		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, CaseConfig, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView,
+		CommunityView, ActivityEdit, ActivityAttend, VenueBook, VenueManage, PartnerEdit, HoursLog, HoursApprove,
+		HonourNominate, HonourReview, HonourGrant, BudgetEdit, BudgetSpend, FestivalManage, DocView, DocEdit},
 	StreetStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
-		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView},
+		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView,
+		CommunityView, ActivityEdit, ActivityAttend, VenueBook, VenueManage, PartnerEdit, HoursLog, HoursApprove,
+		HonourNominate, HonourReview, BudgetSpend, DocView, DocEdit},
 	CommitteeStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
-		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, PairingView, PairingEdit, VisitLog, FigureView},
-	Liaison:    {Self, PersonView, CaseRead, CaseView, CaseIntake, PairingView, VisitLog},
-	Leader:     {Self, OrgView, CaseRead, EmergencyView, FigureView},
+		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, PairingView, PairingEdit, VisitLog, FigureView,
+		CommunityView, ActivityEdit, ActivityAttend, VenueBook, PartnerEdit, HoursLog, HoursApprove,
+		HonourNominate, BudgetSpend, DocView, DocEdit},
+	Liaison:    {Self, PersonView, CaseRead, CaseView, CaseIntake, PairingView, VisitLog, CommunityView, ActivityAttend, HoursLog, DocView},
+	Leader:     {Self, OrgView, CaseRead, EmergencyView, FigureView, DocView},
 	SysAdmin:   {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage},
 	SecAdmin:   {Self, UserView, UserSecurity},
 	AuditAdmin: {Self, AuditView},
