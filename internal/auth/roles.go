@@ -99,6 +99,8 @@ const (
 	// ActivityEdit: plan, change and cancel activities and series, sign
 	// persons up, write the summary, add photos, import a ledger.
 	ActivityEdit Permission = "activity.edit"
+	// ActivityConfig: the office's own kinds of activity.
+	ActivityConfig Permission = "activity.config"
 	// ActivityAttend: take the roll call of an occurrence.
 	ActivityAttend Permission = "activity.attend"
 	// VenueBook: book a venue; VenueManage: venues, their hours and capacity.
@@ -130,7 +132,7 @@ const (
 var rolePermissions = map[Role][]Permission{
 	StreetAdmin: {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
 		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, CaseConfig, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView,
-		CommunityView, ActivityEdit, ActivityAttend, VenueBook, VenueManage, PartnerEdit, HoursLog, HoursApprove,
+		CommunityView, ActivityEdit, ActivityConfig, ActivityAttend, VenueBook, VenueManage, PartnerEdit, HoursLog, HoursApprove,
 		HonourNominate, HonourReview, HonourGrant, BudgetEdit, BudgetSpend, FestivalManage, DocView, DocEdit},
 	StreetStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
 		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView,
