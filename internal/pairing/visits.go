@@ -44,8 +44,10 @@ type VisitInput struct {
 	VisitorName string
 	Help        string
 	ValueCents  int64
-	Note        string
-	Photo       *Photo
+	// Minutes the visit took: the helper's volunteer hours (0: not told).
+	Minutes int
+	Note    string
+	Photo   *Photo
 }
 
 // Visit is a logged visit.
@@ -121,6 +123,9 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 	if in.ValueCents < 0 || in.ValueCents > 1e11 {
 		f["value_cents"] = "err.amount_invalid"
 	}
+	if in.Minutes < 0 || in.Minutes > 24*60 {
+		f["minutes"] = "err.hours_day"
+	}
 	var ctype, photoName string
 	if in.Photo != nil {
 		var key string
@@ -185,9 +190,9 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 			size, fileID, ctype = pf.Size, pf.ID, pf.MIME
 		}
 		var err error
-		id, err = tx.InsertID(ctx, `INSERT INTO pairing_visits (pairing_id, date, visitor_user_id, visitor_name, help, value_cents, note,
-			photo_path, photo_file_id, photo_type, photo_name, photo_size, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)`,
-			pairingID, in.Date, db.NullID(in.VisitorUserID), in.VisitorName, in.Help, in.ValueCents, in.Note, db.NullID(fileID), ctype, photoName, size,
+		id, err = tx.InsertID(ctx, `INSERT INTO pairing_visits (pairing_id, date, visitor_user_id, visitor_name, help, value_cents, minutes, note,
+			photo_path, photo_file_id, photo_type, photo_name, photo_size, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)`,
+			pairingID, in.Date, db.NullID(in.VisitorUserID), in.VisitorName, in.Help, in.ValueCents, in.Minutes, in.Note, db.NullID(fileID), ctype, photoName, size,
 			db.NullID(a.UserID), db.FormatTime(s.Now()))
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
@@ -197,7 +202,7 @@ func (s *Service) LogVisit(ctx context.Context, a *auth.Actor, pairingID int64, 
 		}
 		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "pairing_visit", EntityID: strconv.FormatInt(id, 10),
 			Detail: map[string]any{"pairing_id": pairingID, "date": in.Date, "visitor_user_id": in.VisitorUserID, "visitor_name": in.VisitorName,
-				"value_cents": in.ValueCents, "photo": in.Photo != nil}})
+				"value_cents": in.ValueCents, "minutes": in.Minutes, "photo": in.Photo != nil}})
 	})
 	if err != nil {
 		return nil, err

@@ -239,6 +239,14 @@ func (s *Server) pairingVisit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.ValueCents = cents
+	if v := strings.TrimSpace(r.FormValue("hours")); v != "" {
+		h, err := strconv.ParseFloat(v, 64)
+		if err != nil || h < 0 || h > 24 {
+			s.pairingShowWith(w, r, http.StatusUnprocessableEntity, map[string]string{"visit": s.cat.T(info(r).Lang, "err.hours_invalid")})
+			return
+		}
+		in.Minutes = int(h*60 + 0.5)
+	}
 	if f, hdr, err := r.FormFile("photo"); err == nil {
 		data, err := io.ReadAll(io.LimitReader(f, pairing.MaxPhotoBytes+1))
 		f.Close()
