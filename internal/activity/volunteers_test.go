@@ -133,3 +133,34 @@ func TestLogHoursRefused(t *testing.T) {
 		}
 	})
 }
+
+// A committee's volunteer team: members of its own scope only; another
+// committee neither sees nor changes it.
+func TestTeams(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFix(t, d)
+		id, err := f.s.CreateTeam(f.ctx, f.staffA, activity.TeamInput{Name: "爱心编织队", Purpose: "为福利院儿童编织毛衣"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.SetTeamMember(f.ctx, f.staffA, id, f.volA.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.SetTeamMember(f.ctx, f.staffA, id, f.volA.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		errstest.WantFields(t, f.s.SetTeamMember(f.ctx, f.staffA, id, f.pB.ID, true), map[string]string{"person_id": "err.person_unknown"})
+		team, err := f.s.Team(f.ctx, f.staffA, id)
+		if err != nil || team.Size != 1 || len(team.Members) != 1 || team.Members[0].Name != "白志愿" {
+			t.Fatalf("team %+v, %v", team, err)
+		}
+		if _, err := f.s.Team(f.ctx, f.staffB, id); !errors.Is(err, errs.ErrOutOfScope) {
+			t.Errorf("B reads A's team: %v", err)
+		}
+		if err := f.s.SetTeamMember(f.ctx, f.staffB, id, f.pB.ID, true); !errors.Is(err, errs.ErrOutOfScope) {
+			t.Errorf("B changes A's team: %v", err)
+		}
+		_, err = f.s.CreateTeam(f.ctx, f.staffA, activity.TeamInput{Name: "", OrgID: f.tr.B.ID})
+		errstest.WantFields(t, err, map[string]string{"name": "err.required", "org_id": "err.org_unknown"})
+	})
+}
