@@ -212,7 +212,7 @@ func TestActivityScope(t *testing.T) {
 		if _, err := f.s.Get(f.ctx, f.staffC, sub.ID); !errors.Is(err, errs.ErrOutOfScope) {
 			t.Errorf("another subdistrict's committee reads: %v", err)
 		}
-		if err := f.s.Cancel(f.ctx, f.staffA, sub.ID, activity.ThisOne, ""); !errors.Is(err, errs.ErrForbidden) {
+		if err := f.s.Cancel(f.ctx, f.staffA, sub.ID, activity.ThisOne, ""); !errors.Is(err, errs.ErrOutOfScope) {
 			t.Errorf("committee cancels the subdistrict's: %v", err)
 		}
 		list, total, err := f.s.List(f.ctx, f.staffB, activity.Filter{})

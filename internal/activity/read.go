@@ -92,15 +92,18 @@ func (s *Service) get(ctx context.Context, q db.Querier, a *auth.Actor, id int64
 }
 
 // writable loads an activity the actor may change: its organiser is in the
-// actor's subtree (a committee reads the subdistrict's activities but does
-// not change them).
+// actor's subtree. A committee reads the subdistrict's activities and takes
+// their roll call, but to a change they are out of scope (not found).
 func (s *Service) writable(ctx context.Context, tx *db.Tx, a *auth.Actor, id int64) (*Activity, error) {
 	x, err := s.get(ctx, tx, a, id)
 	if err != nil {
 		return nil, err
 	}
-	if !a.Scope().Contains(x.OrgPath) || a.Scope().IsLiaison() {
+	if a.Scope().IsLiaison() {
 		return nil, errs.ErrForbidden
+	}
+	if !a.Scope().Contains(x.OrgPath) {
+		return nil, errs.ErrOutOfScope
 	}
 	return x, nil
 }

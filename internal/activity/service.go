@@ -23,6 +23,9 @@ type Service struct {
 	Files *files.Store
 	// Now is the clock (tests move it).
 	Now func() time.Time
+	// Costs records the cost of an imported activity in the budget (nil:
+	// the cost column is checked and reported, not recorded).
+	Costs CostRecorder
 }
 
 // New returns the service.
@@ -32,15 +35,16 @@ func New(d *db.DB) *Service { return &Service{DB: d, Files: files.New(d), Now: t
 func (s *Service) Today() string { return s.Now().In(ref.China).Format(db.DateLayout) }
 
 // readable limits activities (alias x) to those the actor may open: the
-// organiser is in the actor's reach, or above the actor (a subdistrict's
-// festival event is seen by its committees). An activity is not personal
-// data; who attended is filtered by the persons' own scope.
+// organiser is in the actor's subtree, or above the actor (a subdistrict's
+// festival event is seen, and its roll call taken, by its committees and
+// its liaison group). An activity is not personal data; who attended is
+// filtered by the persons' own scope.
 func readable(a *auth.Actor, x string) (string, []any) {
 	sc := a.Scope()
 	if sc.All() {
 		return "1 = 1", nil
 	}
-	cond, args := sc.InReachSQL(x + ".org_id")
+	cond, args := sc.InSubtree(x + ".org_id")
 	if ids := ancestorIDs(a.OrgPath); len(ids) > 0 {
 		cond = "(" + cond + " OR " + x + ".org_id IN (" + db.Placeholders(len(ids)) + "))"
 		args = append(args, ids...)
