@@ -77,7 +77,7 @@ func (s *Service) SignUp(ctx context.Context, a *auth.Actor, id int64, personID 
 		return err
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		x, err := s.get(ctx, tx, a, id)
+		x, err := s.writable(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (s *Service) Unlist(ctx context.Context, a *auth.Actor, id, personID int64)
 		return err
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.get(ctx, tx, a, id); err != nil {
+		if _, err := s.writable(ctx, tx, a, id); err != nil {
 			return err
 		}
 		if err := checkPerson(ctx, tx, a, personID); err != nil {
@@ -173,16 +173,6 @@ func (s *Service) SetOthers(ctx context.Context, a *auth.Actor, id int64, count,
 	if err := a.Require(auth.ActivityAttend); err != nil {
 		return err
 	}
-	f := map[string]string{}
-	if count < 0 || count > 100000 {
-		f["others_count"] = "err.number_invalid"
-	}
-	if minority < 0 || minority > count {
-		f["others_minority"] = "err.others_minority"
-	}
-	if len(f) > 0 {
-		return errs.InvalidFields(f)
-	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		x, err := s.get(ctx, tx, a, id)
 		if err != nil {
@@ -190,6 +180,16 @@ func (s *Service) SetOthers(ctx context.Context, a *auth.Actor, id int64, count,
 		}
 		if x.Cancelled() {
 			return errs.E(errs.Conflict, "err.activity_cancelled")
+		}
+		f := map[string]string{}
+		if count < 0 || count > 100000 {
+			f["others_count"] = "err.number_invalid"
+		}
+		if minority < 0 || minority > count {
+			f["others_minority"] = "err.others_minority"
+		}
+		if len(f) > 0 {
+			return errs.InvalidFields(f)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE activities SET others_count = ?, others_minority = ?, version = version + 1, updated_at = ? WHERE id = ?`,
 			count, minority, db.FormatTime(s.Now()), id); err != nil {
@@ -295,12 +295,12 @@ func (s *Service) AddPhoto(ctx context.Context, a *auth.Actor, id int64, name st
 		return err
 	}
 	caption = strings.TrimSpace(caption)
-	if len([]rune(caption)) > 200 {
-		return errs.InvalidFields(map[string]string{"caption": "err.too_long"})
-	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		if _, err := s.get(ctx, tx, a, id); err != nil {
 			return err
+		}
+		if len([]rune(caption)) > 200 {
+			return errs.InvalidFields(map[string]string{"caption": "err.too_long"})
 		}
 		f, err := s.Files.PutTx(ctx, tx, PhotoKind, name, r, a.UserID)
 		if err != nil {

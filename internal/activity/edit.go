@@ -28,7 +28,7 @@ func (s *Service) Update(ctx context.Context, a *auth.Actor, id int64, version i
 			return err
 		}
 		if x.Version != version {
-			return errs.E(errs.Conflict, "err.stale")
+			return errs.E(errs.Conflict, "err.version_conflict")
 		}
 		if x.Cancelled() {
 			return errs.E(errs.Conflict, "err.activity_cancelled")

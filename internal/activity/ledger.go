@@ -300,7 +300,9 @@ func (s *Service) ImportLedger(ctx context.Context, a *auth.Actor, r io.Reader, 
 		line := i + 1
 		res.Rows++
 		res.Cells, res.Lines = append(res.Cells, row), append(res.Lines, line)
-		bad := func(column, key string) { res.Problems = append(res.Problems, LedgerProblem{Line: line, Column: column, Key: key}) }
+		bad := func(column, key string) {
+			res.Problems = append(res.Problems, LedgerProblem{Line: line, Column: column, Key: key})
+		}
 		var p parsed
 		p.in.OrgID = a.OrgID
 		p.in.Title, p.in.Place, p.in.Summary = cell("title"), cell("place"), cell("summary")

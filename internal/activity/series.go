@@ -67,7 +67,10 @@ func (s *Service) Extend(ctx context.Context, a *auth.Actor) (int, error) {
 	if !a.IsSystem() {
 		return 0, errs.ErrForbidden
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id FROM activity_series WHERE status = 'active'`)
+	// a week's slack: each open series is extended about once a week
+	t, _ := time.Parse(db.DateLayout, s.Today())
+	due := t.AddDate(0, 0, Horizon-7).Format(db.DateLayout)
+	rows, err := s.DB.Query(ctx, `SELECT id FROM activity_series WHERE status = 'active' AND generated_until < ?`, due)
 	ids, err := db.Collect(rows, err, db.ScanID)
 	if err != nil {
 		return 0, err
@@ -87,6 +90,11 @@ func (s *Service) Extend(ctx context.Context, a *auth.Actor) (int, error) {
 }
 
 func (s *Service) extendTx(ctx context.Context, tx *db.Tx, a *auth.Actor, seriesID int64) (int, error) {
+	// the series' row first, so that two instances extending it at once
+	// take turns (on PostgreSQL the second waits, then sees the rows)
+	if _, err := tx.Exec(ctx, `UPDATE activity_series SET version = version WHERE id = ?`, seriesID); err != nil {
+		return 0, err
+	}
 	sr, err := loadSeries(ctx, tx, seriesID)
 	if err != nil {
 		return 0, err

@@ -20,6 +20,7 @@ type Team struct {
 	ID      int64
 	OrgID   int64
 	OrgName string
+	OrgPath string
 	Name    string
 	Purpose string
 	Active  bool
@@ -46,7 +47,7 @@ type TeamInput struct {
 
 // CreateTeam creates a volunteer team of a unit in the actor's subtree.
 func (s *Service) CreateTeam(ctx context.Context, a *auth.Actor, in TeamInput) (int64, error) {
-	if err := a.Require(auth.ActivityEdit); err != nil {
+	if err := a.Require(auth.HoursApprove); err != nil {
 		return 0, err
 	}
 	f := map[string]string{}
@@ -93,7 +94,7 @@ func (s *Service) Teams(ctx context.Context, a *auth.Actor) ([]*Team, error) {
 		return nil, err
 	}
 	cond, args := readable(a, "t")
-	rows, err := s.DB.Query(ctx, `SELECT t.id, t.org_id, o.name, t.name, t.purpose, t.active, t.version,
+	rows, err := s.DB.Query(ctx, `SELECT t.id, t.org_id, o.name, o.path, t.name, t.purpose, t.active, t.version,
 		(SELECT COUNT(*) FROM volunteer_team_members m WHERE m.team_id = t.id)
 		FROM volunteer_teams t JOIN org_units o ON o.id = t.org_id WHERE `+cond+` ORDER BY o.path, t.name`, args...)
 	return db.Collect(rows, err, scanTeam)
@@ -102,7 +103,7 @@ func (s *Service) Teams(ctx context.Context, a *auth.Actor) ([]*Team, error) {
 func scanTeam(sc db.Scanner) (*Team, error) {
 	var t Team
 	var active int
-	err := sc.Scan(&t.ID, &t.OrgID, &t.OrgName, &t.Name, &t.Purpose, &active, &t.Version, &t.Size)
+	err := sc.Scan(&t.ID, &t.OrgID, &t.OrgName, &t.OrgPath, &t.Name, &t.Purpose, &active, &t.Version, &t.Size)
 	t.Active = active == 1
 	return &t, err
 }
@@ -127,7 +128,7 @@ func (s *Service) Team(ctx context.Context, a *auth.Actor, id int64) (*Team, err
 }
 
 func (s *Service) team(ctx context.Context, q db.Querier, a *auth.Actor, id int64) (*Team, error) {
-	t, err := scanTeam(q.QueryRow(ctx, `SELECT t.id, t.org_id, o.name, t.name, t.purpose, t.active, t.version,
+	t, err := scanTeam(q.QueryRow(ctx, `SELECT t.id, t.org_id, o.name, o.path, t.name, t.purpose, t.active, t.version,
 		(SELECT COUNT(*) FROM volunteer_team_members m WHERE m.team_id = t.id) FROM volunteer_teams t JOIN org_units o ON o.id = t.org_id WHERE t.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.ErrNotFound
@@ -149,18 +150,22 @@ func (s *Service) team(ctx context.Context, q db.Querier, a *auth.Actor, id int6
 // SetTeamMember adds a volunteer of the actor's scope to a team, or takes
 // them off it.
 func (s *Service) SetTeamMember(ctx context.Context, a *auth.Actor, teamID, personID int64, member bool) error {
-	if err := a.Require(auth.ActivityEdit); err != nil {
+	if err := a.Require(auth.HoursApprove); err != nil {
 		return err
 	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		if _, err := s.team(ctx, tx, a, teamID); err != nil {
+		t, err := s.team(ctx, tx, a, teamID)
+		if err != nil {
 			return err
+		}
+		// a team of the units above is read, not changed
+		if !a.Scope().Contains(t.OrgPath) {
+			return errs.ErrOutOfScope
 		}
 		if err := checkPerson(ctx, tx, a, personID); err != nil {
 			return err
 		}
 		var res sql.Result
-		var err error
 		action := audit.ActionCreate
 		if member {
 			res, err = tx.Exec(ctx, `INSERT INTO volunteer_team_members (team_id, person_id, joined_at) VALUES (?, ?, ?) ON CONFLICT (team_id, person_id) DO NOTHING`,

@@ -181,12 +181,6 @@ func (s *Service) Decide(ctx context.Context, a *auth.Actor, id int64, approve b
 		return err
 	}
 	reason = strings.TrimSpace(reason)
-	if !approve && reason == "" {
-		return errs.InvalidFields(map[string]string{"reason": "err.required"})
-	}
-	if ref.TooLong(reason, 200) {
-		return errs.InvalidFields(map[string]string{"reason": "err.too_long"})
-	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		var status, path string
 		var personID int64
@@ -204,6 +198,12 @@ func (s *Service) Decide(ctx context.Context, a *auth.Actor, id int64, approve b
 		}
 		if status != HoursPending {
 			return errs.E(errs.Conflict, "err.hours_decided")
+		}
+		if !approve && reason == "" {
+			return errs.InvalidFields(map[string]string{"reason": "err.required"})
+		}
+		if ref.TooLong(reason, 200) {
+			return errs.InvalidFields(map[string]string{"reason": "err.too_long"})
 		}
 		to := HoursApproved
 		if !approve {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"shiliu/internal/activity"
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
 	"shiliu/internal/config"
@@ -44,6 +45,8 @@ type App struct {
 	People *people.Service
 	// Pairing is pairing assistance, befriending contacts and duty rosters.
 	Pairing *pairing.Service
+	// Activity is community life's activities and volunteers' hours.
+	Activity *activity.Service
 	// Cases are hotline and window cases; Calendar the working days their
 	// deadlines count.
 	Cases    *cases.Service
@@ -89,7 +92,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a := &App{Cfg: cfg, Log: log, DB: d, Auth: newAuth(d, cfg), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys),
-		Pairing: pairing.New(d, cfg.DataDir), Calendar: &workday.Source{DB: d}}
+		Pairing: pairing.New(d, cfg.DataDir), Activity: activity.New(d), Calendar: &workday.Source{DB: d}}
 	if err := workday.Seed(ctx, d); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("holiday calendar: %w", err)
@@ -107,7 +110,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Files = files.New(d)
 	a.Jobs = jobs.New(d, a.Files, a.Auth.ActorByID, log)
-	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Calendar: a.Calendar, Log: log, Version: Version,
+	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Activity: a.Activity, Calendar: a.Calendar, Log: log, Version: Version,
 		Files: a.Files, Jobs: a.Jobs, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()
@@ -261,6 +264,12 @@ func (a *App) housekeeping(ctx context.Context) {
 			// its roster (ID numbers) goes with it.
 			if _, err := a.Jobs.Purge(ctx, time.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
 				a.Log.Warn("purge finished jobs", "err", err)
+			}
+			// open series get their next occurrences (a week's worth at a time)
+			if n, err := a.Activity.Extend(ctx, auth.System("series")); err != nil && ctx.Err() == nil {
+				a.Log.Warn("extend activity series", "err", err)
+			} else if n > 0 {
+				a.Log.Info("activity series extended", "occurrences", n)
 			}
 			if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
 				a.Log.Warn("refresh planner statistics", "err", err)

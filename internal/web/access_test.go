@@ -37,7 +37,8 @@ import (
 )
 
 // objectKinds are the values of Route.Object the matrix can fill {id} with.
-var objectKinds = map[string]bool{"org": true, "user": true, "token": true, "person": true, "household": true, "pairing": true, "visit": true, "slot": true, "case": true, "attachment": true}
+var objectKinds = map[string]bool{"org": true, "user": true, "token": true, "person": true, "household": true, "pairing": true, "visit": true, "slot": true, "case": true, "attachment": true,
+	"activity": true, "activityphoto": true, "hours": true, "team": true}
 
 // extraParams are path parameters other than {id}, with the value used.
 var extraParams = map[string]string{"year": "2024"}
@@ -249,6 +250,11 @@ func expect(rt web.Route, role auth.Role, place string) outcome {
 		return notFound
 	case rt.Object == "" || place == "own" || place == "child":
 		return allowed
+	case place == "parent" && (rt.Object == "activity" || rt.Object == "activityphoto" || rt.Object == "team") &&
+		(strings.HasPrefix(rt.Pattern, "GET ") || rt.Perm == auth.ActivityAttend):
+		// A committee reads its subdistrict's activities and teams, and
+		// takes the roll call of its activities; it changes none of them.
+		return allowed
 	}
 	return notFound
 }
@@ -271,9 +277,10 @@ type matrix struct {
 	// liaisonID is a liaison account in A, the target of assignments.
 	liaisonID int64
 	// perRole makes the slot objects afresh for each role (a delete
-	// removes the own one).
-	perRole func() map[string]target
-	seq     int
+	// removes the own one); perRolePhotos the activity photos.
+	perRole       func() map[string]target
+	perRolePhotos func() map[string]target
+	seq           int
 }
 
 // places lists the positions tried for an object kind.
@@ -283,7 +290,7 @@ func places(object string) []string {
 		return []string{""}
 	case "token": // a token belongs to a user, nothing stands below it
 		return []string{"own", "sibling", "parent"}
-	case "person", "household", "pairing", "visit", "case", "attachment": // they live in committees, never above
+	case "person", "household", "pairing", "visit", "case", "attachment", "hours": // they live in committees, never above
 		return []string{"own", "child", "sibling"}
 	case "slot": // rosters belong to committees and subdistricts
 		return []string{"own", "sibling"}
@@ -508,6 +515,51 @@ var matrixBodies = map[string]bodyFunc{
 	"POST /api/v1/pairings/{id}/visits": func(c bodyCtx) (string, io.Reader) {
 		return jsonBody(fmt.Sprintf(`{"help":"接口走访 %d"}`, c.seq))
 	},
+	"POST /activities": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"kind_code": {"meeting"}, "title": {fmt.Sprintf("矩阵活动%d", c.seq)}, "date": {"2026-05-06"}, "start_time": {"09:00"},
+			"org_id": {strconv.FormatInt(c.m.A.ID, 10)}})
+	},
+	// Too long a title: refused (422) after the scope check, so nothing changes.
+	"POST /activities/{id}": func(c bodyCtx) (string, io.Reader) {
+		x := c.m.activityNow(c.id)
+		return form(url.Values{"kind": {strconv.FormatInt(x.KindID, 10)}, "title": {strings.Repeat("长", 101)}, "date": {x.Date()}, "start_time": {"09:00"},
+			"org_id": {strconv.FormatInt(x.OrgID, 10)}, "version": {strconv.Itoa(x.Version)}})
+	},
+	"POST /activities/{id}/cancel":     func(bodyCtx) (string, io.Reader) { return form(url.Values{"reason": {strings.Repeat("长", 201)}}) },
+	"POST /activities/{id}/signup":     func(bodyCtx) (string, io.Reader) { return form(url.Values{"person_id": {"0"}}) },
+	"POST /activities/{id}/unlist":     func(bodyCtx) (string, io.Reader) { return form(url.Values{"person_id": {"0"}}) },
+	"POST /activities/{id}/roster":     func(bodyCtx) (string, io.Reader) { return form(url.Values{"person_id": {"0"}}) },
+	"POST /activities/{id}/attendance": func(bodyCtx) (string, io.Reader) { return form(url.Values{"person_id": {"0"}, "present": {"1"}}) },
+	"POST /activities/{id}/others":     func(bodyCtx) (string, io.Reader) { return form(url.Values{"others_count": {"x"}}) },
+	"POST /activities/{id}/photos": func(c bodyCtx) (string, io.Reader) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		f, _ := w.CreateFormFile("photo", "note.txt")
+		fmt.Fprintf(f, "not an image %d", c.seq)
+		w.Close()
+		return w.FormDataContentType(), &b
+	},
+	"POST /activity-photos/{id}/delete": noBody,
+	"POST /activities/import": func(c bodyCtx) (string, io.Reader) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		f, _ := w.CreateFormFile("file", "ledger.txt")
+		fmt.Fprintf(f, "not a workbook %d", c.seq)
+		w.Close()
+		return w.FormDataContentType(), &b
+	},
+	"POST /activities/kinds": func(bodyCtx) (string, io.Reader) { return form(url.Values{"name": {""}}) },
+	"POST /volunteers/hours": func(bodyCtx) (string, io.Reader) {
+		return form(url.Values{"person_id": {"0"}, "hours": {"2"}, "what": {"x"}})
+	},
+	"POST /volunteers/hours/{id}/decide":  func(bodyCtx) (string, io.Reader) { return form(url.Values{"approve": {"0"}}) },
+	"POST /volunteers/teams":              func(bodyCtx) (string, io.Reader) { return form(url.Values{"name": {""}}) },
+	"POST /volunteers/teams/{id}/members": func(bodyCtx) (string, io.Reader) { return form(url.Values{"person_id": {"0"}}) },
+	"POST /api/v1/activities": func(c bodyCtx) (string, io.Reader) {
+		return jsonBody(fmt.Sprintf(`{"kind":"meeting","title":"接口活动%d","date":"2026-05-06","start_time":"09:00","unit_id":%d}`, c.seq, c.m.A.ID))
+	},
+	"POST /api/v1/activities/{id}/attendance": func(bodyCtx) (string, io.Reader) { return jsonBody(`{"person_id":0,"present":true}`) },
+	"POST /api/v1/volunteers/hours":           func(bodyCtx) (string, io.Reader) { return jsonBody(`{"person_id":0,"hours":"2","what":"x"}`) },
 	"POST /api/v1/users": func(c bodyCtx) (string, io.Reader) {
 		return jsonBody(fmt.Sprintf(`{"username":"api%d","display_name":"接口用户","role":"liaison","org_id":%d}`, c.seq, c.m.A.ID))
 	},
@@ -573,6 +625,16 @@ func TestAccessMatrix(t *testing.T) {
 		m.perRole = func() map[string]target {
 			return map[string]target{"own": {e.slotAt(e.A, "甲居委值班员").ID, ""}, "sibling": {slSibling.ID, slSibling.Name}}
 		}
+		acOwn, _ := e.activityAt(e.A, "本居委活动")
+		acChild, _ := e.activityAt(e.G, "楼组活动")
+		acSibling, _ := e.activityAt(e.B, "乙居委民族团结活动")
+		acParent, _ := e.activityAt(e.S, "街道民族团结大会")
+		m.perRolePhotos = func() map[string]target {
+			return map[string]target{"own": {e.activityPhoto(acOwn.ID), ""}, "child": {e.activityPhoto(acChild.ID), ""},
+				"sibling": {e.activityPhoto(acSibling.ID), ""}, "parent": {e.activityPhoto(acParent.ID), ""}}
+		}
+		hOwnID, hChildID, hSiblingID := e.hoursOf("本居委志愿者", 21, e.A, nil), e.hoursOf("楼组志愿者", 22, e.A, e.G), e.hoursOf("乙居委志愿者", 23, e.B, nil)
+		tmOwn, tmChild, tmSibling, tmParent := e.teamAt(e.A, "本居委服务队"), e.teamAt(e.G, "楼组服务队"), e.teamAt(e.B, "乙居委编织队"), e.teamAt(e.S, "街道服务队")
 		tokSibling, _ := e.token(tSibling, "sibling-token")
 		tokParent, _ := e.token(tParent, "parent-token")
 		m.objects = map[string]map[string]target{
@@ -586,6 +648,10 @@ func TestAccessMatrix(t *testing.T) {
 			"visit":      {"own": {vOwn.ID, ""}, "child": {vChild.ID, ""}, "sibling": {vSibling.ID, ""}},
 			"case":       {"own": {cOwn.ID, ""}, "child": {cChild.ID, ""}, "sibling": {cSibling.ID, cSibling.Summary}},
 			"attachment": {"own": {atOwn.ID, ""}, "child": {atChild.ID, ""}, "sibling": {atSibling.ID, ""}},
+			"activity": {"own": {acOwn.ID, ""}, "child": {acChild.ID, ""}, "sibling": {acSibling.ID, acSibling.Title},
+				"parent": {acParent.ID, ""}},
+			"hours": {"own": {hOwnID, ""}, "child": {hChildID, ""}, "sibling": {hSiblingID, ""}},
+			"team":  {"own": {tmOwn, ""}, "child": {tmChild, ""}, "sibling": {tmSibling, "乙居委编织队"}, "parent": {tmParent, ""}},
 		}
 
 		cases := 0
@@ -624,6 +690,9 @@ func (m *matrix) runRole(t *testing.T, routes []web.Route, role auth.Role, actor
 	}
 	if m.perRole != nil {
 		objects["slot"] = m.perRole()
+	}
+	if m.perRolePhotos != nil {
+		objects["activityphoto"] = m.perRolePhotos()
 	}
 	if actor == nil {
 		viaCookie = e.noCookies()

@@ -2,7 +2,11 @@ package web
 
 import (
 	"html/template"
+	"math"
+	"slices"
 	"strconv"
+
+	"shiliu/internal/activity"
 
 	"shiliu/internal/cases"
 	"shiliu/internal/people"
@@ -15,6 +19,17 @@ import (
 // the page: its language, T and Eth, and its actor, Can and the
 // workflow's Allowed).
 var domainFuncs = template.FuncMap{
+	// atoi reads a number in a template ("2" → 2; 0 when it is none).
+	"atoi": func(s string) int { n, _ := strconv.Atoi(s); return n },
+	// hasID reports whether ids holds id (a multiple select's choices).
+	"hasID": func(ids []int64, id int64) bool { return slices.Contains(ids, id) },
+	// list makes a list of strings, for the choices of a select.
+	"list": func(xs ...string) []string { return xs },
+	// weekdays are ISO weekdays 1 (Monday) … 7, for recurrence forms.
+	"weekdays": func() []int { return []int{1, 2, 3, 4, 5, 6, 7} },
+	// hoursOf shows minutes as hours with at most one decimal: 90 → 1.5.
+	"hoursOf":     func(minutes int) string { return strconv.FormatFloat(math.Round(float64(minutes)/6)/10, 'f', -1, 64) },
+	"hourSources": func() []activity.Source { return activity.Sources },
 	// The lists of case forms and filters.
 	"caseKinds":    func() []cases.Kind { return cases.Kinds },
 	"caseChannels": func() []cases.Channel { return cases.Channels },

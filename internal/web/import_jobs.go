@@ -47,6 +47,7 @@ func (s *Server) registerJobs() {
 	s.Jobs.Handle(jobPersonApply, jobs.Handler{Run: s.personImportJob(false), Message: msg})
 	s.Jobs.Handle(jobOrgCheck, jobs.Handler{Run: s.orgImportJob(true), Resumable: true, Message: msg})
 	s.Jobs.Handle(jobOrgApply, jobs.Handler{Run: s.orgImportJob(false), Message: msg})
+	s.registerLedgerJobs(msg)
 }
 
 // personImportJob checks (dryRun) or imports a roster from the file store

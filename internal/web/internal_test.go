@@ -137,7 +137,9 @@ func dynamicKeys() map[string][]string {
 		"routing":      {"chosen", "person", "address", "actor"},
 		"notify":       {"emergency", "report", "escalated", "assigned", "returned"},
 		"helper":       {"volunteer", "liaison", "partner", "official"},
-		"persons":      {"arrival_date", "expected_leave_date", "permit_expiry", "q_id", "q_last4", "q_phone", "q_pinyin", "q_name"},
+		"festival": {"spring_festival", "mid_autumn", "eid_al_fitr", "eid_al_adha", "losar", "naadam", "water_splashing", "sanyuesan", "torch",
+			"panwang", "munaozongge", "nowruz", "kuoshi", "sebin"},
+		"persons": {"arrival_date", "expected_leave_date", "permit_expiry", "q_id", "q_last4", "q_phone", "q_pinyin", "q_name"},
 	}
 }
 

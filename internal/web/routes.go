@@ -136,6 +136,41 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /duty/slots/{id}/delete", Perm: auth.CaseConfig, Object: "slot", h: s.dutySlotDelete},
 		{Pattern: "POST /duty/log", Perm: auth.CaseHandle, h: s.dutyLog},
 
+		// Community life: activities, their roll calls, volunteers' hours.
+		{Pattern: "GET /activities", Perm: auth.CommunityView, h: s.activityIndex},
+		{Pattern: "GET /activities/new", Perm: auth.ActivityEdit, h: s.activityNew},
+		{Pattern: "POST /activities", Perm: auth.ActivityEdit, h: s.activityCreate},
+		{Pattern: "GET /activities/calendar", Perm: auth.CommunityView, h: s.activityCalendar},
+		{Pattern: "GET /activities/export.xlsx", Perm: auth.CommunityView, h: s.activityExport},
+		{Pattern: "GET /activities/import", Perm: auth.ActivityEdit, h: s.activityImportForm},
+		{Pattern: "POST /activities/import", Perm: auth.ActivityEdit, h: s.activityImport},
+		{Pattern: "GET /activities/import/errors.xlsx", Perm: auth.ActivityEdit, h: s.activityImportErrors},
+		{Pattern: "GET /activities/kinds", Perm: auth.ActivityConfig, h: s.activityKindsIndex},
+		{Pattern: "POST /activities/kinds", Perm: auth.ActivityConfig, h: s.activityKindCreate},
+		{Pattern: "GET /activities/{id}", Perm: auth.CommunityView, Object: "activity", h: s.activityShow},
+		{Pattern: "GET /activities/{id}/edit", Perm: auth.ActivityEdit, Object: "activity", h: s.activityEdit},
+		{Pattern: "POST /activities/{id}", Perm: auth.ActivityEdit, Object: "activity", h: s.activityUpdate},
+		{Pattern: "POST /activities/{id}/cancel", Perm: auth.ActivityEdit, Object: "activity", h: s.activityCancel},
+		{Pattern: "POST /activities/{id}/signup", Perm: auth.ActivityEdit, Object: "activity", h: s.activitySignUp},
+		{Pattern: "POST /activities/{id}/unlist", Perm: auth.ActivityEdit, Object: "activity", h: s.activityUnlist},
+		{Pattern: "POST /activities/{id}/roster", Perm: auth.ActivityEdit, Object: "activity", h: s.activityRoster},
+		{Pattern: "GET /activities/{id}/rollcall", Perm: auth.ActivityAttend, Object: "activity", h: s.activityRollCall},
+		{Pattern: "POST /activities/{id}/attendance", Perm: auth.ActivityAttend, Object: "activity", h: s.activityAttendance},
+		{Pattern: "POST /activities/{id}/others", Perm: auth.ActivityAttend, Object: "activity", h: s.activityOthers},
+		{Pattern: "POST /activities/{id}/photos", Perm: auth.ActivityAttend, Object: "activity", h: s.activityPhoto},
+		{Pattern: "GET /activity-photos/{id}", Perm: auth.CommunityView, Object: "activityphoto", h: s.activityPhotoGet},
+		{Pattern: "POST /activity-photos/{id}/delete", Perm: auth.ActivityEdit, Object: "activityphoto", h: s.activityPhotoDelete},
+		{Pattern: "GET /volunteers", Perm: auth.CommunityView, h: s.volunteerIndex},
+		{Pattern: "GET /volunteers/export.xlsx", Perm: auth.CommunityView, h: s.volunteerExport},
+		{Pattern: "POST /volunteers/hours", Perm: auth.HoursLog, h: s.volunteerLogHours},
+		{Pattern: "POST /volunteers/hours/{id}/decide", Perm: auth.HoursApprove, Object: "hours", h: s.volunteerDecide},
+		{Pattern: "GET /volunteers/teams", Perm: auth.CommunityView, h: s.teamIndex},
+		{Pattern: "POST /volunteers/teams", Perm: auth.HoursApprove, h: s.teamCreate},
+		{Pattern: "GET /volunteers/teams/{id}", Perm: auth.CommunityView, Object: "team", h: s.teamShow},
+		{Pattern: "POST /volunteers/teams/{id}/members", Perm: auth.HoursApprove, Object: "team", h: s.teamMember},
+		{Pattern: "GET /volunteers/person/{id}", Perm: auth.CommunityView, Object: "person", h: s.volunteerShow},
+		{Pattern: "GET /volunteers/person/{id}/ledger.xlsx", Perm: auth.CommunityView, Object: "person", h: s.volunteerLedgerExport},
+
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
 
@@ -168,5 +203,14 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/pairings", Perm: auth.PairingView, API: true, h: s.apiPairingList},
 		{Pattern: "GET /api/v1/pairings/{id}", Perm: auth.PairingView, API: true, Object: "pairing", h: s.apiPairingGet},
 		{Pattern: "POST /api/v1/pairings/{id}/visits", Perm: auth.VisitLog, API: true, Object: "pairing", h: s.apiPairingVisit},
+
+		// Community life.
+		{Pattern: "GET /api/v1/activities", Perm: auth.CommunityView, API: true, h: s.apiActivityList},
+		{Pattern: "POST /api/v1/activities", Perm: auth.ActivityEdit, API: true, h: s.apiActivityCreate},
+		{Pattern: "GET /api/v1/activities/{id}", Perm: auth.CommunityView, API: true, Object: "activity", h: s.apiActivityGet},
+		{Pattern: "GET /api/v1/activities/{id}/attendees", Perm: auth.CommunityView, API: true, Object: "activity", h: s.apiActivityAttendees},
+		{Pattern: "POST /api/v1/activities/{id}/attendance", Perm: auth.ActivityAttend, API: true, Object: "activity", h: s.apiActivityMark},
+		{Pattern: "GET /api/v1/volunteers", Perm: auth.CommunityView, API: true, h: s.apiVolunteerList},
+		{Pattern: "POST /api/v1/volunteers/hours", Perm: auth.HoursLog, API: true, h: s.apiVolunteerLogHours},
 	}
 }

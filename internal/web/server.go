@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"shiliu/internal/activity"
 	"shiliu/internal/audit"
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
@@ -34,6 +35,8 @@ type Deps struct {
 	People  *people.Service
 	Pairing *pairing.Service
 	Cases   *cases.Service
+	// Activity is community life's activities and volunteers' hours.
+	Activity *activity.Service
 	// Calendar is the holiday calendar (admins edit it).
 	Calendar *workday.Source
 	Log      *slog.Logger

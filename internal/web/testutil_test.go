@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"shiliu/internal/activity"
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
 	"shiliu/internal/db"
@@ -80,9 +81,11 @@ type env struct {
 	People  *people.Service
 	Pairing *pairing.Service
 	Cases   *cases.Service
-	Srv     *web.Server
-	URL     string
-	Clock   *clock
+	// Activity is community life's activities and volunteers.
+	Activity *activity.Service
+	Srv      *web.Server
+	URL      string
+	Clock    *clock
 
 	D, S, A, B, G, L *org.Unit
 	// root sees the whole tree, for looking records up in tests.
@@ -114,7 +117,9 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	e.Cases.Cal = cases.FromSource(cal.Calendar)
 	e.Cases.Now = e.Clock.Now
 	e.Pairing.Feedback = e.Cases
-	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Pairing: e.Pairing, Cases: e.Cases, Calendar: cal,
+	e.Activity = activity.New(d)
+	e.Activity.Now = e.Clock.Now
+	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Pairing: e.Pairing, Cases: e.Cases, Activity: e.Activity, Calendar: cal,
 		Log: log, Version: "test"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
@@ -270,6 +275,77 @@ func (e *env) caseFor(p *people.Person, summary string) (*cases.Case, *cases.Att
 		e.t.Fatalf("attach: %v", err)
 	}
 	return c, at
+}
+
+// activityAt plans a meeting of unit u today with a photo.
+func (e *env) activityAt(u *org.Unit, title string) (*activity.Activity, int64) {
+	e.t.Helper()
+	ctx := context.Background()
+	x, err := e.Activity.Create(ctx, auth.System("test"), activity.Input{OrgID: u.ID, KindCode: "meeting", Title: title, Date: e.Activity.Today(), StartTime: "00:00",
+		EndTime: "01:00"})
+	if err != nil {
+		e.t.Fatalf("activity: %v", err)
+	}
+	return x, e.activityPhoto(x.ID)
+}
+
+// activityPhoto adds a photo to an activity and returns its id.
+func (e *env) activityPhoto(activityID int64) int64 {
+	e.t.Helper()
+	var png bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	if err := pngEncode(&png, img); err != nil {
+		e.t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := e.Activity.AddPhoto(ctx, auth.System("test"), activityID, "photo.png", &png, ""); err != nil {
+		e.t.Fatalf("photo: %v", err)
+	}
+	var id int64
+	if err := e.DB.QueryRow(ctx, `SELECT MAX(id) FROM activity_files WHERE activity_id = ?`, activityID).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// hoursOf makes a volunteer of committee c (building group bg) with hours
+// waiting for approval, and returns the entry's id.
+func (e *env) hoursOf(name string, n int, c, bg *org.Unit) int64 {
+	e.t.Helper()
+	ctx := context.Background()
+	in := people.Input{Name: name, IDNumber: idNumber(n), Ethnicity: "03", Kind: people.Registered, OrgID: c.ID, Tags: people.Tags(people.TagVolunteer)}
+	if bg != nil {
+		in.BuildingGroupID = bg.ID
+	}
+	p, err := e.People.Create(ctx, e.root, in)
+	if err != nil {
+		e.t.Fatalf("volunteer: %v", err)
+	}
+	id, err := e.Activity.LogHours(ctx, auth.System("test"), activity.HoursInput{PersonID: p.ID, Hours: "2", What: "值守"})
+	if err != nil {
+		e.t.Fatalf("hours: %v", err)
+	}
+	return id
+}
+
+// teamAt makes a volunteer team of unit u.
+func (e *env) teamAt(u *org.Unit, name string) int64 {
+	e.t.Helper()
+	id, err := e.Activity.CreateTeam(context.Background(), auth.System("test"), activity.TeamInput{OrgID: u.ID, Name: name})
+	if err != nil {
+		e.t.Fatalf("team: %v", err)
+	}
+	return id
+}
+
+// activityNow reads an activity as it is now.
+func (e *env) activityNow(id int64) *activity.Activity {
+	e.t.Helper()
+	x, err := e.Activity.Get(context.Background(), auth.System("test"), id)
+	if err != nil {
+		e.t.Fatalf("get activity %d: %v", id, err)
+	}
+	return x
 }
 
 // caseNow reads a case as it is now.

@@ -187,6 +187,8 @@ var navItems = []struct {
 	{"nav.pairings", "/pairings", "hands", auth.PairingView},
 	{"nav.contacts", "/contacts", "chat", auth.PairingView},
 	{"nav.duty", "/duty", "clock", auth.CaseView},
+	{"nav.activities", "/activities", "calendar", auth.CommunityView},
+	{"nav.volunteers", "/volunteers", "heart", auth.CommunityView},
 	{"nav.case_settings", "/settings/cases", "check", auth.CaseConfig},
 	{"nav.org", "/org", "tree", auth.OrgView},
 	{"nav.users", "/users", "users", auth.UserView},

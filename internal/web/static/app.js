@@ -55,3 +55,33 @@ document.addEventListener("change", (e) => {
   };
   setTimeout(poll, 400);
 })();
+// Roll call: one tap marks a person present (or not) without leaving the
+// page; the server keeps one row per person, so a double tap is harmless.
+document.addEventListener("submit", async (e) => {
+  const form = e.target.closest("form[data-rollcall]");
+  if (!form) {
+    return;
+  }
+  e.preventDefault();
+  const btn = form.querySelector("button.tap");
+  const present = form.querySelector("input[name=present]");
+  btn.disabled = true;
+  try {
+    const res = await fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), headers: { Accept: "application/json" } });
+    if (!res.ok) {
+      const body = await res.json().catch(() => ({}));
+      window.alert((body.error && body.error.message) || res.statusText);
+      return;
+    }
+    const on = present.value === "1";
+    present.value = on ? "0" : "1";
+    btn.classList.toggle("on", on);
+    btn.setAttribute("aria-pressed", on ? "true" : "false");
+    const mark = btn.querySelector(".mark");
+    mark.textContent = mark.getAttribute(on ? "data-on" : "data-off");
+  } catch (err) {
+    window.alert(err);
+  } finally {
+    btn.disabled = false;
+  }
+});
