@@ -201,7 +201,7 @@ func genActivity(ctx context.Context, g *Gen) error {
 		for d := start.AddDate(0, 0, 3+g.R.IntN(10)); d.Before(stop); d = d.AddDate(0, 0, 25+g.R.IntN(10)) {
 			help := []string{"送去米、油等生活用品", "陪同到医院复诊", "帮助申请临时救助", "了解近况，聊天谈心"}[g.R.IntN(4)]
 			if _, err := ps.LogVisit(ctx, demoActor, pr.ID, pairing.VisitInput{Date: d.Format("2006-01-02"), VisitorName: "结对人", Help: help,
-				ValueCents: int64(g.R.IntN(4)) * 10000}); err != nil {
+				ValueCents: int64(g.R.IntN(4)) * 10000, Minutes: 45 + d.Day()%4*15}); err != nil {
 				return fmt.Errorf("demo visit: %w", err)
 			}
 			st.Visits++

@@ -162,6 +162,8 @@ type Result struct {
 	Registry RegistryStats
 	// Activity is what the activity step made (cases, pairings…).
 	Activity ActivityStats
+	// Community is what the community step made (activities, hours…).
+	Community CommunityStats
 }
 
 // Gen is the state a step works with.
@@ -194,6 +196,7 @@ var steps = []Step{
 	{"accounts", genAccounts},
 	{"persons", genPersons},
 	{"activity", genActivity},
+	{"community", genCommunity},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo

@@ -511,6 +511,17 @@ type rollCallPage struct {
 	Future    bool
 }
 
+// PresentCount is how many of the list are marked present.
+func (p *rollCallPage) PresentCount() int {
+	n := 0
+	for _, t := range p.Attendees {
+		if t.Present {
+			n++
+		}
+	}
+	return n
+}
+
 // activityRollCall is the phone page of the roll call: one tap per person.
 func (s *Server) activityRollCall(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)

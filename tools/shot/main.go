@@ -55,6 +55,10 @@ func main() {
 			f := filepath.Join(*out, fmt.Sprintf("%s-%d.png", name, w))
 			os.WriteFile(f, buf, 0o644)
 			fmt.Println(f)
+			// the first screen, as a phone shows it
+			if top, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+				os.WriteFile(filepath.Join(*out, fmt.Sprintf("%s-%d-top.png", name, w)), top, 0o644)
+			}
 		}
 	}
 }

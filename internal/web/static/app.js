@@ -79,6 +79,10 @@ document.addEventListener("submit", async (e) => {
     btn.setAttribute("aria-pressed", on ? "true" : "false");
     const mark = btn.querySelector(".mark");
     mark.textContent = mark.getAttribute(on ? "data-on" : "data-off");
+    const count = document.querySelector("[data-present-count]");
+    if (count) {
+      count.textContent = String(Number(count.textContent) + (on ? 1 : -1));
+    }
   } catch (err) {
     window.alert(err);
   } finally {
