@@ -7,9 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strconv"
-	"strings"
 
 	"shiliu/internal/activity"
 	"shiliu/internal/errs"
@@ -87,51 +85,19 @@ func (s *Server) activityImportForm(w http.ResponseWriter, r *http.Request) {
 // activityImport checks an uploaded ledger or, when the user confirms a
 // check without problems, imports the file kept with it (once).
 func (s *Server) activityImport(w http.ResponseWriter, r *http.Request) {
-	a := actorOf(r)
 	p := &ledgerImportPage{Page: s.page(r, "activities.import_title")}
 	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
 		p.Error = p.T("import.too_large")
 		s.render(w, r, http.StatusUnprocessableEntity, "activity_import", p)
 		return
 	}
-	var spec jobs.Spec
-	if up := r.FormValue("upload"); up != "" {
-		check := s.ownJob(r.Context(), up, jobLedgerCheck, a.UserID)
-		if check == nil || check.Status != jobs.Done {
-			p.Error = p.T("import.upload_expired")
-			s.render(w, r, http.StatusUnprocessableEntity, "activity_import", p)
-			return
-		}
-		spec = jobs.Spec{Kind: jobLedgerApply, UserID: a.UserID, FileID: check.FileID, ShareFile: true, Params: json.RawMessage(check.Params),
-			OnceKey: jobLedgerApply + ":" + strconv.FormatInt(check.ID, 10)}
-	} else {
-		f, hdr, err := r.FormFile("file")
-		if err != nil {
-			p.Error = p.T("import.no_file")
-			s.render(w, r, http.StatusUnprocessableEntity, "activity_import", p)
-			return
-		}
-		defer f.Close()
-		stored, err := s.Files.Put(r.Context(), LedgerKind, hdr.Filename, f, a.UserID)
-		if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
-			p.Error = p.T(e.Key)
-			s.render(w, r, http.StatusUnprocessableEntity, "activity_import", p)
-			return
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		spec = jobs.Spec{Kind: jobLedgerCheck, UserID: a.UserID, FileID: stored.ID, Params: importParams{Name: filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))}}
-	}
-	job, _, err := s.Jobs.Enqueue(r.Context(), spec)
-	if err != nil {
-		s.fail(w, r, err)
+	job, applied, refusal, err := s.runFileJob(r, fileJob{check: jobLedgerCheck, apply: jobLedgerApply, kind: LedgerKind, exts: []string{".xlsx"}})
+	if refusal != "" {
+		p.Error = p.T(refusal)
+		s.render(w, r, http.StatusUnprocessableEntity, "activity_import", p)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), orgImportWait)
-	defer cancel()
-	if job, err = s.Jobs.Wait(ctx, job.ID); err != nil {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -157,7 +123,7 @@ func (s *Server) activityImport(w http.ResponseWriter, r *http.Request) {
 	case len(p.Problems) > 0:
 		s.render(w, r, http.StatusUnprocessableEntity, "activity_import", p)
 	default:
-		p.Applied = spec.Kind == jobLedgerApply
+		p.Applied = applied
 		if !p.Applied {
 			p.Upload = p.Job
 		}

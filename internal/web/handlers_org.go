@@ -2,11 +2,9 @@ package web
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -311,52 +309,14 @@ const orgImportWait = 2 * time.Minute
 // confirms a preview, applies the file kept with that preview (once, with
 // two clicks too).
 func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
-	a := actorOf(r)
 	p := &orgImportPage{Page: s.page(r, "org.import_title")}
-	var spec jobs.Spec
-	if up := r.PostFormValue("upload"); up != "" {
-		check := s.ownJob(r.Context(), up, jobOrgCheck, a.UserID)
-		if check == nil || check.Status != jobs.Done {
-			p.Error = p.T("import.upload_expired")
-			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
-			return
-		}
-		spec = jobs.Spec{Kind: jobOrgApply, UserID: a.UserID, FileID: check.FileID, ShareFile: true, Params: json.RawMessage(check.Params),
-			OnceKey: jobOrgApply + ":" + strconv.FormatInt(check.ID, 10)}
-	} else {
-		f, hdr, err := r.FormFile("file")
-		if err != nil {
-			p.Error = p.T("import.no_file")
-			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
-			return
-		}
-		defer f.Close()
-		ext := strings.ToLower(filepath.Ext(hdr.Filename))
-		if ext != ".csv" && ext != ".xlsx" {
-			p.Error = p.T("import.bad_type")
-			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
-			return
-		}
-		stored, err := s.Files.Put(r.Context(), RosterKind, hdr.Filename, f, a.UserID)
-		if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
-			p.Error = p.T(e.Key)
-			s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
-			return
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		spec = jobs.Spec{Kind: jobOrgCheck, UserID: a.UserID, FileID: stored.ID, Params: importParams{Name: filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))}}
-	}
-	job, _, err := s.Jobs.Enqueue(r.Context(), spec)
-	if err != nil {
-		s.fail(w, r, err)
+	job, applied, refusal, err := s.runFileJob(r, fileJob{check: jobOrgCheck, apply: jobOrgApply, kind: RosterKind, exts: []string{".csv", ".xlsx"}})
+	if refusal != "" {
+		p.Error = p.T(refusal)
+		s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), orgImportWait)
-	defer cancel()
-	if job, err = s.Jobs.Wait(ctx, job.ID); err != nil {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -382,7 +342,7 @@ func (s *Server) orgImport(w http.ResponseWriter, r *http.Request) {
 		}
 		s.render(w, r, http.StatusUnprocessableEntity, "org_import", p)
 	default:
-		p.Applied = spec.Kind == jobOrgApply
+		p.Applied = applied
 		if !p.Applied {
 			p.Upload = strconv.FormatInt(job.ID, 10)
 		}

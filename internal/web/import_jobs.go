@@ -6,7 +6,11 @@ import (
 	"errors"
 	"io"
 	"math"
+	"net/http"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
@@ -170,4 +174,58 @@ func (s *Server) ownJob(ctx context.Context, id string, kind string, userID int6
 		return nil
 	}
 	return j
+}
+
+// fileJob is an upload checked by a job and then, once the user confirms
+// the check, applied by another: the org-tree import and the activity
+// ledger import.
+type fileJob struct {
+	check, apply string
+	kind         files.Kind
+	// exts are the file name endings accepted (".csv", ".xlsx").
+	exts []string
+}
+
+// run enqueues the check of the uploaded file (form field "file") or,
+// when the form names the user's finished check ("upload"), its apply job
+// (once, with two clicks too), and waits for the job: the files are
+// small, so the page shows the result itself, while the runner gives the
+// work its lifecycle and any instance the preview. refusal is the message
+// key of a request refused before any job ran.
+func (s *Server) runFileJob(r *http.Request, fj fileJob) (job *jobs.Job, applied bool, refusal string, err error) {
+	a := actorOf(r)
+	var spec jobs.Spec
+	if up := r.FormValue("upload"); up != "" {
+		check := s.ownJob(r.Context(), up, fj.check, a.UserID)
+		if check == nil || check.Status != jobs.Done {
+			return nil, false, "import.upload_expired", nil
+		}
+		spec = jobs.Spec{Kind: fj.apply, UserID: a.UserID, FileID: check.FileID, ShareFile: true, Params: json.RawMessage(check.Params),
+			OnceKey: fj.apply + ":" + strconv.FormatInt(check.ID, 10)}
+	} else {
+		f, hdr, err := r.FormFile("file")
+		if err != nil {
+			return nil, false, "import.no_file", nil
+		}
+		defer f.Close()
+		if !slices.Contains(fj.exts, strings.ToLower(filepath.Ext(hdr.Filename))) {
+			return nil, false, "import.bad_type", nil
+		}
+		stored, err := s.Files.Put(r.Context(), fj.kind, hdr.Filename, f, a.UserID)
+		if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+			return nil, false, e.Key, nil
+		}
+		if err != nil {
+			return nil, false, "", err
+		}
+		spec = jobs.Spec{Kind: fj.check, UserID: a.UserID, FileID: stored.ID, Params: importParams{Name: filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))}}
+	}
+	job, _, err = s.Jobs.Enqueue(r.Context(), spec)
+	if err != nil {
+		return nil, false, "", err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), orgImportWait)
+	defer cancel()
+	job, err = s.Jobs.Wait(ctx, job.ID)
+	return job, spec.Kind == fj.apply, "", err
 }
