@@ -1,0 +1,311 @@
+// Package figures computes the report's figures (DOMAIN.md "The annual
+// figures") from the live records, for any org unit's subtree and any
+// period, on both engines. Every figure that counts records is defined by
+// the SQL that selects them: its value is the count of that selection and
+// its record list is the selection itself, so a figure and the list behind
+// it cannot disagree. A figure whose data is not kept yet is "not
+// available", never 0.
+package figures
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"shiliu/internal/access"
+	"shiliu/internal/auth"
+	"shiliu/internal/db"
+	"shiliu/internal/errs"
+)
+
+// Kind is what an indicator's value is.
+type Kind int
+
+// The kinds of value.
+const (
+	// Count is a number of records (or a base figure).
+	Count Kind = iota
+	// Percent is one figure over another × 100, one decimal.
+	Percent
+	// Breakdown is a count per key (an ethnicity, a month, a kind).
+	Breakdown
+)
+
+// Period is the dates a figure covers, inclusive: a year, or a range.
+type Period struct {
+	From, To string
+	// Year is set for a calendar year (base figures are per year).
+	Year int
+}
+
+// Year is the calendar year y.
+func Year(y int) Period {
+	return Period{From: fmt.Sprintf("%04d-01-01", y), To: fmt.Sprintf("%04d-12-31", y), Year: y}
+}
+
+// Range is the dates from and to, inclusive; the base figures are those of
+// to's year.
+func Range(from, to string) (Period, error) {
+	f, err1 := time.Parse(db.DateLayout, from)
+	t, err2 := time.Parse(db.DateLayout, to)
+	if err1 != nil || err2 != nil || t.Before(f) {
+		return Period{}, errs.InvalidFields(map[string]string{"period": "err.period_invalid"})
+	}
+	return Period{From: from, To: to, Year: t.Year()}, nil
+}
+
+// Query is what an indicator is computed for: the subtree of a unit, over
+// a period.
+type Query struct {
+	UnitID   int64
+	UnitPath string
+	Period   Period
+	// Today bounds "held" activities and the activity of records.
+	Today string
+}
+
+// Subtree is the condition "column col names a unit of the query's
+// subtree", with its arguments.
+func (q Query) Subtree(col string) (string, []any) {
+	return access.Scope{Path: q.UnitPath}.InSubtree(col)
+}
+
+// Indicator is one figure of the report.
+type Indicator struct {
+	ID string
+	ZH string
+	EN string
+	// Definition says in Chinese exactly what is counted (shown in the UI).
+	Definition string
+	Kind       Kind
+	// Entity is the kind of record a count's list holds: person,
+	// household, case, activity, org.
+	Entity string
+	// Records selects the ids of the records a Count counts, one row each.
+	Records func(q Query) (string, []any)
+	// Value computes a Count that is not a count of records (a base figure,
+	// a sum); ok false when it is not available.
+	Value func(ctx context.Context, d *db.DB, q Query) (v float64, ok bool, err error)
+	// Of names the numerator and denominator of a Percent.
+	Of [2]string
+	// Keys selects (key, count) rows of a Breakdown, largest first;
+	// KeyName, when set, shows a key (a code) by its name.
+	Keys    func(q Query) (string, []any)
+	KeyName func(string) string
+	// Needs names a table whose absence makes the figure not available
+	// (its part of the software is not installed yet).
+	Needs string
+}
+
+// Value is a computed figure.
+type Value struct {
+	ID string `json:"id"`
+	// Available is false for a figure whose data is not kept.
+	Available bool `json:"available"`
+	// Number is a count or a percentage (one decimal).
+	Number float64 `json:"number"`
+	// Parts are a breakdown's counts, largest first.
+	Parts []Part `json:"parts,omitempty"`
+}
+
+// Part is one key of a breakdown.
+type Part struct {
+	Key   string `json:"key"`
+	Count int64  `json:"count"`
+}
+
+// Service computes figures.
+type Service struct {
+	DB  *db.DB
+	Now func() time.Time
+}
+
+// New returns the service.
+func New(d *db.DB) *Service { return &Service{DB: d, Now: time.Now} }
+
+// unit reads the unit a figure is asked for and checks that the actor's
+// scope holds it.
+func (s *Service) unit(ctx context.Context, a *auth.Actor, id int64) (string, error) {
+	var path string
+	err := s.DB.QueryRow(ctx, `SELECT path FROM org_units WHERE id = ?`, id).Scan(&path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errs.ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	if !a.Scope().Contains(path) {
+		return "", errs.ErrOutOfScope
+	}
+	return path, nil
+}
+
+func (s *Service) query(ctx context.Context, a *auth.Actor, unitID int64, p Period) (Query, error) {
+	path, err := s.unit(ctx, a, unitID)
+	if err != nil {
+		return Query{}, err
+	}
+	return Query{UnitID: unitID, UnitPath: path, Period: p, Today: s.Now().In(china).Format(db.DateLayout)}, nil
+}
+
+var china = time.FixedZone("CST", 8*3600)
+
+// Compute computes every indicator for a unit's subtree over a period.
+// The actor holds figure.view and the unit is in their scope; figures
+// carry no names.
+func (s *Service) Compute(ctx context.Context, a *auth.Actor, unitID int64, p Period) (map[string]Value, error) {
+	if err := a.Require(auth.FigureView); err != nil {
+		return nil, err
+	}
+	q, err := s.query(ctx, a, unitID, p)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Value{}
+	var percents []*Indicator
+	for i := range Indicators {
+		ind := &Indicators[i]
+		if ind.Kind == Percent {
+			percents = append(percents, ind)
+			continue
+		}
+		v, err := s.compute(ctx, ind, q)
+		if err != nil {
+			return nil, fmt.Errorf("figure %s: %w", ind.ID, err)
+		}
+		out[ind.ID] = v
+	}
+	for _, ind := range percents {
+		num, den := out[ind.Of[0]], out[ind.Of[1]]
+		v := Value{ID: ind.ID}
+		if num.Available && den.Available && den.Number > 0 {
+			v.Available, v.Number = true, math.Round(num.Number/den.Number*1000)/10
+		}
+		out[ind.ID] = v
+	}
+	return out, nil
+}
+
+func (s *Service) compute(ctx context.Context, ind *Indicator, q Query) (Value, error) {
+	v := Value{ID: ind.ID}
+	if ind.Needs != "" {
+		ok, err := s.hasTable(ctx, ind.Needs)
+		if err != nil || !ok {
+			return v, err
+		}
+	}
+	switch {
+	case ind.Kind == Breakdown:
+		query, args := ind.Keys(q)
+		rows, err := s.DB.Query(ctx, query, args...)
+		parts, err := db.Collect(rows, err, func(sc db.Scanner) (Part, error) {
+			var p Part
+			err := sc.Scan(&p.Key, &p.Count)
+			if ind.KeyName != nil {
+				p.Key = ind.KeyName(p.Key)
+			}
+			return p, err
+		})
+		if err != nil {
+			return v, err
+		}
+		v.Available, v.Parts = true, parts
+		for _, p := range parts {
+			v.Number += float64(p.Count)
+		}
+	case ind.Value != nil:
+		n, ok, err := ind.Value(ctx, s.DB, q)
+		if err != nil {
+			return v, err
+		}
+		v.Available, v.Number = ok, n
+	default:
+		query, args := ind.Records(q)
+		var n int64
+		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (`+query+`) r`, args...).Scan(&n); err != nil {
+			return v, err
+		}
+		v.Available, v.Number = true, float64(n)
+	}
+	return v, nil
+}
+
+// hasTable reports whether the database has table name.
+func (s *Service) hasTable(ctx context.Context, name string) (bool, error) {
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
+	if s.DB.Dialect == db.Postgres {
+		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`
+	}
+	var n int
+	err := s.DB.QueryRow(ctx, q, name).Scan(&n)
+	return n > 0, err
+}
+
+// Records returns the ids of the records a count counts, and their kind.
+// Reading the list of persons or households behind a figure needs the
+// registry's permission: leaders see figures, not names.
+func (s *Service) Records(ctx context.Context, a *auth.Actor, id string, unitID int64, p Period) (entity string, ids []int64, err error) {
+	if err := a.Require(auth.FigureView); err != nil {
+		return "", nil, err
+	}
+	ind := ByID(id)
+	if ind == nil || ind.Records == nil {
+		return "", nil, errs.ErrNotFound
+	}
+	perm := map[string]auth.Permission{"person": auth.PersonView, "household": auth.PersonView, "case": auth.CaseView, "activity": auth.CommunityView,
+		"org": auth.OrgView}[ind.Entity]
+	if err := a.Require(perm); err != nil {
+		return "", nil, err
+	}
+	q, err := s.query(ctx, a, unitID, p)
+	if err != nil {
+		return "", nil, err
+	}
+	query, args := ind.Records(q)
+	rows, err := s.DB.Query(ctx, query+` ORDER BY 1`, args...)
+	ids, err = db.Collect(rows, err, db.ScanID)
+	return ind.Entity, ids, err
+}
+
+// ByID returns the indicator with id, or nil.
+func ByID(id string) *Indicator {
+	for i := range Indicators {
+		if Indicators[i].ID == id {
+			return &Indicators[i]
+		}
+	}
+	return nil
+}
+
+// Summary is the figures as the JSON summary writes them: numbers by id,
+// the breakdowns as objects from key to count, null where not available.
+func Summary(vals map[string]Value) map[string]any {
+	out := map[string]any{}
+	for _, ind := range Indicators {
+		v := vals[ind.ID]
+		switch {
+		case !v.Available:
+			out[ind.ID] = nil
+		case ind.Kind == Breakdown:
+			m := map[string]int64{}
+			for _, p := range v.Parts {
+				m[p.Key] = p.Count
+			}
+			out[ind.ID] = m
+		case ind.Kind == Percent:
+			out[ind.ID] = json1(v.Number)
+		default:
+			out[ind.ID] = int64(v.Number)
+		}
+	}
+	return out
+}
+
+// json1 keeps one decimal in JSON (12.0 stays a number with its decimal).
+type json1 float64
+
+func (f json1) MarshalJSON() ([]byte, error) { return []byte(strconv.FormatFloat(float64(f), 'f', 1, 64)), nil }
