@@ -308,4 +308,6 @@ func Summary(vals map[string]Value) map[string]any {
 // json1 keeps one decimal in JSON (12.0 stays a number with its decimal).
 type json1 float64
 
-func (f json1) MarshalJSON() ([]byte, error) { return []byte(strconv.FormatFloat(float64(f), 'f', 1, 64)), nil }
+func (f json1) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.FormatFloat(float64(f), 'f', 1, 64)), nil
+}
