@@ -20,6 +20,7 @@ import (
 	"shiliu/internal/cases"
 	"shiliu/internal/config"
 	"shiliu/internal/db"
+	"shiliu/internal/figures"
 	"shiliu/internal/files"
 	"shiliu/internal/jobs"
 	"shiliu/internal/org"
@@ -47,6 +48,8 @@ type App struct {
 	Pairing *pairing.Service
 	// Activity is community life's activities and volunteers' hours.
 	Activity *activity.Service
+	// Figures computes the report's figures from the live records.
+	Figures *figures.Service
 	// Cases are hotline and window cases; Calendar the working days their
 	// deadlines count.
 	Cases    *cases.Service
@@ -92,7 +95,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a := &App{Cfg: cfg, Log: log, DB: d, Auth: newAuth(d, cfg), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys),
-		Pairing: pairing.New(d, cfg.DataDir), Activity: activity.New(d), Calendar: &workday.Source{DB: d}}
+		Pairing: pairing.New(d, cfg.DataDir), Activity: activity.New(d), Figures: figures.New(d), Calendar: &workday.Source{DB: d}}
 	if err := workday.Seed(ctx, d); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("holiday calendar: %w", err)
