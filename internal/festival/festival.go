@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/6tail/lunar-go/calendar"
+
+	"shiliu/internal/ref"
 )
 
 // Rule is how a festival's date is found.
@@ -138,7 +140,7 @@ func compute(f *Festival, y int) Date {
 		l := calendar.NewLunarFromYmd(y, f.Month, f.Day)
 		s := l.GetSolar()
 		first = time.Date(s.GetYear(), time.Month(s.GetMonth()), s.GetDay(), 0, 0, 0, 0, time.UTC)
-		d.NoteKey, d.NoteArgs = "festival.note.lunar", []any{l.GetMonthInChinese(), l.GetDayInChinese()}
+		d.NoteKey, d.NoteArgs = "festival.note.lunar", []any{f.Month, f.Day}
 	case RuleHijri:
 		dates, tabular := hijriDates(y, f.Month, f.Day)
 		d.NoteKey, d.NoteArgs = "festival.note.hijri", []any{f.Month, f.Day}
@@ -172,4 +174,25 @@ func compute(f *Festival, y int) Date {
 		d.End = first.AddDate(0, 0, f.Days-1).Format(day)
 	}
 	return d
+}
+
+// GroupNames returns the full names of the groups who keep f (回族 …),
+// empty for a festival of every group (All).
+func (f *Festival) GroupNames() []string {
+	out := make([]string, 0, len(f.Groups))
+	for _, c := range f.Groups {
+		if e, ok := ref.EthnicityByCode(c); ok {
+			out = append(out, e.Name)
+		}
+	}
+	return out
+}
+
+// IDs lists the festival ids in order.
+func IDs() []string {
+	out := make([]string, len(Festivals))
+	for i, f := range Festivals {
+		out[i] = f.ID
+	}
+	return out
 }

@@ -17,6 +17,7 @@ import (
 	"shiliu/internal/cases"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/festival"
 	"shiliu/internal/files"
 	"shiliu/internal/i18n"
 	"shiliu/internal/jobs"
@@ -36,6 +37,8 @@ type Deps struct {
 	Cases   *cases.Service
 	// Calendar is the holiday calendar (admins edit it).
 	Calendar *workday.Source
+	// Festival is the ethnic festival calendar.
+	Festival *festival.Service
 	Log      *slog.Logger
 	Version  string
 	// Files keeps uploads (rosters waiting for confirmation too); New
