@@ -175,7 +175,7 @@ func (s *Service) Set(ctx context.Context, a *auth.Actor, in OfficialInput) erro
 }
 
 // Unset removes the official date of a festival in a year: the computed
-// date holds again. Audited; not found when there was none.
+// date holds again. Audited; refused as invalid when there was none.
 func (s *Service) Unset(ctx context.Context, a *auth.Actor, festival string, y int) error {
 	if err := a.Require(auth.FestivalManage); err != nil {
 		return err
@@ -196,7 +196,7 @@ func (s *Service) Unset(ctx context.Context, a *auth.Actor, festival string, y i
 			return err
 		}
 		if version == 0 {
-			return errs.E(errs.NotFound, "festival.err.no_official")
+			return errs.InvalidFields(map[string]string{"festival": "festival.err.no_official"})
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM festival_dates WHERE festival = ? AND year = ?`, festival, y); err != nil {
 			return fmt.Errorf("unset festival date: %w", err)

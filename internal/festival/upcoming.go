@@ -166,3 +166,7 @@ func (s *Service) concerned(ctx context.Context, a *auth.Actor, u *Upcoming) err
 	}
 	return nil
 }
+
+// NotListed is the number of unplanned households beyond those named
+// (the cap, or a role that sees no names).
+func (u Upcoming) NotListed() int { return u.Unplanned - len(u.Households) }

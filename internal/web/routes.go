@@ -136,6 +136,13 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /duty/slots/{id}/delete", Perm: auth.CaseConfig, Object: "slot", h: s.dutySlotDelete},
 		{Pattern: "POST /duty/log", Perm: auth.CaseHandle, h: s.dutyLog},
 
+		// Festival calendar: the year's festivals, official dates, the
+		// upcoming festivals with the households to visit.
+		{Pattern: "GET /festivals", Perm: auth.CommunityView, h: s.festivalIndex},
+		{Pattern: "GET /festivals/upcoming", Perm: auth.CommunityView, h: s.festivalUpcoming},
+		{Pattern: "POST /festivals/official", Perm: auth.FestivalManage, h: s.festivalSet},
+		{Pattern: "POST /festivals/official/delete", Perm: auth.FestivalManage, h: s.festivalUnset},
+
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
 
@@ -168,5 +175,9 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /api/v1/pairings", Perm: auth.PairingView, API: true, h: s.apiPairingList},
 		{Pattern: "GET /api/v1/pairings/{id}", Perm: auth.PairingView, API: true, Object: "pairing", h: s.apiPairingGet},
 		{Pattern: "POST /api/v1/pairings/{id}/visits", Perm: auth.VisitLog, API: true, Object: "pairing", h: s.apiPairingVisit},
+
+		// Festival calendar.
+		{Pattern: "GET /api/v1/festivals", Perm: auth.CommunityView, API: true, h: s.apiFestivals},
+		{Pattern: "GET /api/v1/festivals/upcoming", Perm: auth.CommunityView, API: true, h: s.apiFestivalsUpcoming},
 	}
 }

@@ -187,6 +187,7 @@ var navItems = []struct {
 	{"nav.pairings", "/pairings", "hands", auth.PairingView},
 	{"nav.contacts", "/contacts", "chat", auth.PairingView},
 	{"nav.duty", "/duty", "clock", auth.CaseView},
+	{"nav.festivals", "/festivals", "clock", auth.CommunityView},
 	{"nav.case_settings", "/settings/cases", "check", auth.CaseConfig},
 	{"nav.org", "/org", "tree", auth.OrgView},
 	{"nav.users", "/users", "users", auth.UserView},
