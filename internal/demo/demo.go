@@ -194,6 +194,7 @@ var steps = []Step{
 	{"accounts", genAccounts},
 	{"persons", genPersons},
 	{"activity", genActivity},
+	{"festivals", genFestivals},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo

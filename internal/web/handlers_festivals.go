@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -87,6 +88,11 @@ func (s *Server) festivalRender(w http.ResponseWriter, r *http.Request, code, y 
 	for _, d := range cal {
 		p.Rows = append(p.Rows, festivalRow{Date: d, Weekday: isoWeekday(d.Date), Note: s.cat.T(p.Lang, d.NoteKey, d.NoteArgs...)})
 	}
+	// In date order, as a calendar reads; a festival not dated yet last.
+	sort.SliceStable(p.Rows, func(i, j int) bool {
+		a, b := p.Rows[i].Date.Date, p.Rows[j].Date.Date
+		return a != "" && (b == "" || a < b)
+	})
 	s.render(w, r, code, "festivals", p)
 }
 
