@@ -20,6 +20,7 @@ import (
 	"shiliu/internal/cases"
 	"shiliu/internal/config"
 	"shiliu/internal/db"
+	"shiliu/internal/festival"
 	"shiliu/internal/figures"
 	"shiliu/internal/files"
 	"shiliu/internal/jobs"
@@ -54,6 +55,8 @@ type App struct {
 	// deadlines count.
 	Cases    *cases.Service
 	Calendar *workday.Source
+	// Festival is the ethnic festival calendar and its official dates.
+	Festival *festival.Service
 	// Files keeps every upload in the database; Jobs runs background work
 	// (imports), started by Serve and stopped by Close.
 	Files *files.Store
@@ -95,7 +98,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a := &App{Cfg: cfg, Log: log, DB: d, Auth: newAuth(d, cfg), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys),
-		Pairing: pairing.New(d, cfg.DataDir), Activity: activity.New(d), Figures: figures.New(d), Calendar: &workday.Source{DB: d}}
+		Pairing: pairing.New(d, cfg.DataDir), Activity: activity.New(d), Figures: figures.New(d), Calendar: &workday.Source{DB: d}, Festival: festival.New(d)}
 	if err := workday.Seed(ctx, d); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("holiday calendar: %w", err)
@@ -113,7 +116,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Files = files.New(d)
 	a.Jobs = jobs.New(d, a.Files, a.Auth.ActorByID, log)
-	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Activity: a.Activity, Calendar: a.Calendar, Log: log, Version: Version,
+	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Activity: a.Activity, Calendar: a.Calendar, Festival: a.Festival, Log: log, Version: Version,
 		Files: a.Files, Jobs: a.Jobs, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()

@@ -59,6 +59,10 @@ Usage:
   shiliu bench [--persons N] [--subdistricts N] [--committees N] [--requests N] [--check]
                                              measure search through HTTP on a generated district
                                              (fresh temporary database unless --data or --db is given)
+  shiliu festivals [--year YYYY] [--json]    the year's ethnic festivals (date null when not known)
+  shiliu festivals set ID YYYY-MM-DD --year YYYY --source TEXT [--end YYYY-MM-DD]
+                                             record an official date (audited as (cli))
+  shiliu festivals unset ID --year YYYY      back to the computed date
   shiliu version
 
 Common flags (any subcommand, before or after its arguments):
@@ -91,6 +95,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return runServe(ctx, rest, env)
 	case "bench":
 		return runBench(ctx, rest, env)
+	case "festivals":
+		return festivalsCmd(ctx, rest, env)
 	case "migrate":
 		return withApp(ctx, "migrate", rest, env, nil, 0, func(a *app.App, _ []string) error {
 			fmt.Fprintf(env.Stdout, "database up to date (%s)\n", a.DB.Dialect)

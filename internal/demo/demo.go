@@ -197,6 +197,7 @@ var steps = []Step{
 	{"persons", genPersons},
 	{"activity", genActivity},
 	{"community", genCommunity},
+	{"festivals", genFestivals},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo

@@ -560,6 +560,14 @@ var matrixBodies = map[string]bodyFunc{
 	},
 	"POST /api/v1/activities/{id}/attendance": func(bodyCtx) (string, io.Reader) { return jsonBody(`{"person_id":0,"present":true}`) },
 	"POST /api/v1/volunteers/hours":           func(bodyCtx) (string, io.Reader) { return jsonBody(`{"person_id":0,"hours":"2","what":"x"}`) },
+	// An official date for Naadam 2030 (a conflict once it exists), then
+	// its removal (refused as invalid once gone).
+	"POST /festivals/official": func(c bodyCtx) (string, io.Reader) {
+		return form(url.Values{"festival": {"naadam"}, "year": {"2030"}, "date": {"2030-07-11"}, "source": {"matrix"}, "version": {"0"}})
+	},
+	"POST /festivals/official/delete": func(bodyCtx) (string, io.Reader) {
+		return form(url.Values{"festival": {"naadam"}, "year": {"2030"}})
+	},
 	"POST /api/v1/users": func(c bodyCtx) (string, io.Reader) {
 		return jsonBody(fmt.Sprintf(`{"username":"api%d","display_name":"接口用户","role":"liaison","org_id":%d}`, c.seq, c.m.A.ID))
 	},

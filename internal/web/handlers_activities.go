@@ -222,7 +222,7 @@ func (s *Server) activityNew(w http.ResponseWriter, r *http.Request) {
 				if k.Code == in.KindCode {
 					p.In.KindID = k.ID
 					if in.Festival != "" && p.In.Title == "" {
-						p.In.Title = s.cat.T(info(r).Lang, "festival."+in.Festival) + k.Name
+						p.In.Title = s.cat.T(info(r).Lang, "festival.name."+in.Festival) + k.Name
 					}
 				}
 			}

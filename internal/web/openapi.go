@@ -46,6 +46,10 @@ var apiDocs = map[string]struct{ Summary, Body, Response string }{
 	"GET /api/v1/volunteers":                       {"Volunteers in scope with their hours by source (from, to), the most active first", "", "VolunteerList"},
 	"POST /api/v1/volunteers/hours":                {"Log hours a volunteer gave; they count once approved", "HoursInput", "HoursLogged"},
 	"GET /api/v1/audit":                            {"Audit records (filters: user, action, entity, entity_id, result, from, to)", "", "AuditList"},
+
+	// The festival calendar.
+	"GET /api/v1/festivals":          {"The ethnic festivals of a year (?year=2000…2100, default this year), official dates in place of computed ones", "", "FestivalList"},
+	"GET /api/v1/festivals/upcoming": {"Festivals of the next 60 days: residents of their groups in scope and hardship households with no visit planned", "", "UpcomingFestivalList"},
 }
 
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
@@ -124,6 +128,13 @@ func openAPISchemas() map[string]any {
 		"PairingList":      list("Pairing"),
 		"VisitInput":       obj(map[string]any{"date": tStr, "visitor_name": tStr, "help": tStr, "value_cents": tInt, "note": tStr}, "help"),
 		"Visit":            obj(map[string]any{"id": tInt, "pairing_id": tInt, "date": tStr, "help": tStr, "value_cents": tInt}),
+
+		// The festival calendar's, generated.
+		"Festival":             schemaOf(apiFestival{}, refs),
+		"UpcomingFestival":     schemaOf(apiUpcoming{}, map[reflect.Type]string{reflect.TypeOf(apiFestival{}): "Festival"}),
+		"FestivalList":         map[string]any{"type": "array", "items": schemaRef("Festival")},
+		"UpcomingFestivalList": map[string]any{"type": "array", "items": schemaRef("UpcomingFestival")},
+
 		"Error": obj(map[string]any{"error": obj(map[string]any{"code": tStr, "message": tStr, "request_id": tStr,
 			"fields": map[string]any{"type": "object", "additionalProperties": tStr}})}),
 	}

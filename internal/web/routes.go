@@ -171,6 +171,13 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /volunteers/person/{id}", Perm: auth.CommunityView, Object: "person", h: s.volunteerShow},
 		{Pattern: "GET /volunteers/person/{id}/ledger.xlsx", Perm: auth.CommunityView, Object: "person", h: s.volunteerLedgerExport},
 
+		// Festival calendar: the year's festivals, official dates, the
+		// upcoming festivals with the households to visit.
+		{Pattern: "GET /festivals", Perm: auth.CommunityView, h: s.festivalIndex},
+		{Pattern: "GET /festivals/upcoming", Perm: auth.CommunityView, h: s.festivalUpcoming},
+		{Pattern: "POST /festivals/official", Perm: auth.FestivalManage, h: s.festivalSet},
+		{Pattern: "POST /festivals/official/delete", Perm: auth.FestivalManage, h: s.festivalUnset},
+
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
 
@@ -212,5 +219,9 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /api/v1/activities/{id}/attendance", Perm: auth.ActivityAttend, API: true, Object: "activity", h: s.apiActivityMark},
 		{Pattern: "GET /api/v1/volunteers", Perm: auth.CommunityView, API: true, h: s.apiVolunteerList},
 		{Pattern: "POST /api/v1/volunteers/hours", Perm: auth.HoursLog, API: true, h: s.apiVolunteerLogHours},
+
+		// Festival calendar.
+		{Pattern: "GET /api/v1/festivals", Perm: auth.CommunityView, API: true, h: s.apiFestivals},
+		{Pattern: "GET /api/v1/festivals/upcoming", Perm: auth.CommunityView, API: true, h: s.apiFestivalsUpcoming},
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"shiliu/internal/cases"
 	"shiliu/internal/db"
 	"shiliu/internal/errs"
+	"shiliu/internal/festival"
 	"shiliu/internal/files"
 	"shiliu/internal/i18n"
 	"shiliu/internal/jobs"
@@ -39,6 +40,8 @@ type Deps struct {
 	Activity *activity.Service
 	// Calendar is the holiday calendar (admins edit it).
 	Calendar *workday.Source
+	// Festival is the ethnic festival calendar.
+	Festival *festival.Service
 	Log      *slog.Logger
 	Version  string
 	// Files keeps uploads (rosters waiting for confirmation too); New

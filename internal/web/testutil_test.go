@@ -24,6 +24,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
 	"shiliu/internal/db"
+	"shiliu/internal/festival"
 	"shiliu/internal/fixture"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
@@ -80,6 +81,7 @@ type env struct {
 	Org     *org.Service
 	People  *people.Service
 	Pairing *pairing.Service
+	Fest    *festival.Service
 	Cases   *cases.Service
 	// Activity is community life's activities and volunteers.
 	Activity *activity.Service
@@ -113,6 +115,8 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	e.Pairing = pairing.New(d, t.TempDir())
 	e.Pairing.Now = e.Clock.Now
 	cal := &workday.Source{DB: d}
+	e.Fest = festival.New(d)
+	e.Fest.Now = e.Clock.Now
 	e.Cases = cases.New(d, keys, t.TempDir())
 	e.Cases.Cal = cases.FromSource(cal.Calendar)
 	e.Cases.Now = e.Clock.Now
@@ -120,7 +124,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	e.Activity = activity.New(d)
 	e.Activity.Now = e.Clock.Now
 	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Pairing: e.Pairing, Cases: e.Cases, Activity: e.Activity, Calendar: cal,
-		Log: log, Version: "test"})
+		Festival: e.Fest, Log: log, Version: "test"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
