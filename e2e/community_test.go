@@ -12,6 +12,7 @@ import (
 
 	"shiliu/internal/activity"
 	"shiliu/internal/auth"
+	"shiliu/internal/festival"
 	"shiliu/internal/org"
 )
 
@@ -145,5 +146,71 @@ func TestWeeklyClassOnPhone(t *testing.T) {
 	got, _ := h.app.Activity.Get(ctx, auth.System("e2e"), firstID)
 	if got.Stats.Present != 1 || got.Stats.Minority != 1 || got.Status != activity.Done {
 		t.Errorf("figures after the roll call: %+v, status %s", got.Stats, got.Status)
+	}
+}
+
+// From the upcoming festivals, the subdistrict admin on a phone creates the
+// holiday visit for the hardship households of the festival's groups that
+// have none planned; the list then shows them planned.
+func TestHolidayVisitFromUpcomingFestivals(t *testing.T) {
+	h := setup(t)
+	ctx := context.Background()
+	today, _ := time.Parse("2006-01-02", h.app.Activity.Today())
+	on := today.AddDate(0, 0, 10)
+	// Naadam has no rule: the office sets its date each year.
+	if err := h.app.Festival.Set(ctx, auth.System("e2e"), festival.OfficialInput{Festival: "naadam", Year: on.Year(), Date: on.Format("2006-01-02"),
+		Source: "街道通知", AnyVersion: true}); err != nil {
+		t.Fatal(err)
+	}
+	b := h.newTab(t, "admin")
+	b.phone()
+	b.loginAs("admin")
+	if st := b.open("/festivals/upcoming"); st != 200 {
+		t.Fatalf("upcoming festivals: status %d", st)
+	}
+	b.noHorizontalScroll()
+	name := zh("festival.name.naadam")
+	href := eval[string](b, fmt.Sprintf(`(() => {
+		const li = [...document.querySelectorAll(".festivals-upcoming li")].find(li => li.querySelector("strong") && li.querySelector("strong").textContent === %q);
+		const a = li && li.querySelector("a.btn");
+		if (a) { a.setAttribute("data-e2e-click", ""); return a.getAttribute("href"); }
+		return "";
+	})()`, name))
+	if href == "" {
+		t.Fatalf("no %s link on the upcoming list: %q", zh("festival.create_visit"), b.texts(".festivals-upcoming li"))
+	}
+	if st := b.tap("[data-e2e-click]"); st != 200 {
+		t.Fatalf("open the visit form: status %d", st)
+	}
+	b.wantPath("/activities/new")
+	const form = `form[action="/activities"]`
+	homes := len(b.texts(form + ` input[name=household_ids]:checked`))
+	if homes == 0 {
+		t.Fatalf("the form lists no households to visit")
+	}
+	if got := b.value(form + " input[name=date]"); got != on.Format("2006-01-02") {
+		t.Errorf("the visit's date is %q, want the festival's %s", got, on.Format("2006-01-02"))
+	}
+	if got := b.value(form + " input[name=title]"); got == "" {
+		t.Errorf("no title suggested")
+	}
+	b.noHorizontalScroll()
+	if st := b.tap(form + " button.primary[type=submit]"); st != 200 {
+		t.Fatalf("save: status %d; page shows %q", st, b.text("main"))
+	}
+	if !regexp.MustCompile(`^/activities/\d+$`).MatchString(b.path()) {
+		t.Fatalf("after saving, the page is %s; errors %q", b.path(), b.visibleTexts(".flash.error, .field-error"))
+	}
+	b.wantText(".flash.ok", zh("activities.created"))
+	if got := len(b.texts(`a[href^="/households/"]`)); got != homes {
+		t.Errorf("the visit lists %d households, want %d", got, homes)
+	}
+	b.open("/festivals/upcoming")
+	left := eval[bool](b, fmt.Sprintf(`(() => {
+		const li = [...document.querySelectorAll(".festivals-upcoming li")].find(li => li.querySelector("strong") && li.querySelector("strong").textContent === %q);
+		return !!(li && li.querySelector("a.btn"));
+	})()`, name))
+	if left {
+		t.Errorf("after the visit was planned, %s still offers to create one", name)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/cases"
 	"shiliu/internal/errs"
+	"shiliu/internal/festival"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
@@ -152,6 +153,8 @@ type dashboardPage struct {
 	OpenCases    int
 	OverdueCases int
 	Pairings     *pairing.Counts
+	// Festivals coming up, with the hardship households to visit.
+	Festivals []festival.Upcoming
 }
 
 type kindCount struct {
@@ -230,6 +233,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Pairings = &c
 	}
+	fest, err := s.UpcomingFestivals(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Festivals = fest
 	if a.Can(auth.UserView) {
 		_, n, err := s.Auth.List(ctx, a, auth.UserFilter{Limit: 1})
 		if err != nil {
