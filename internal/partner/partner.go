@@ -140,7 +140,7 @@ func ancestorIDs(path string) []any {
 // holds reports whether the partner of the unit with path is in the
 // actor's own subtree: who may change it and open its agreements' files.
 func holds(a *auth.Actor, path string) bool {
-	return !a.Scope().IsLiaison() && a.Scope().Contains(path)
+	return a.Scope().Contains(path)
 }
 
 // MayEdit reports whether the actor may change p and add its agreements.

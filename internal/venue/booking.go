@@ -437,7 +437,7 @@ func (s *Service) Bookings(ctx context.Context, a *auth.Actor, f BookingFilter) 
 // MayCancel reports whether the actor may cancel b: booked by a unit of
 // their subtree, or of a venue they manage.
 func MayCancel(a *auth.Actor, b *Booking, venueOrgPath string) bool {
-	if !a.Can(auth.VenueBook) || a.Scope().IsLiaison() {
+	if !a.Can(auth.VenueBook) {
 		return false
 	}
 	return a.Scope().Contains(b.OrgPath) || manages(a, venueOrgPath)
@@ -450,9 +450,6 @@ func (s *Service) Cancel(ctx context.Context, a *auth.Actor, id int64, reason st
 		return err
 	}
 	reason = strings.TrimSpace(reason)
-	if ref.TooLong(reason, 200) {
-		return errs.InvalidFields(map[string]string{"reason": "err.too_long"})
-	}
 	return s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		b, err := s.booking(ctx, tx, a, id)
 		if err != nil {
@@ -464,6 +461,9 @@ func (s *Service) Cancel(ctx context.Context, a *auth.Actor, id int64, reason st
 		}
 		if !MayCancel(a, b, venuePath) {
 			return errs.ErrOutOfScope
+		}
+		if ref.TooLong(reason, 200) {
+			return errs.InvalidFields(map[string]string{"reason": "err.too_long"})
 		}
 		if b.Cancelled() {
 			return errs.E(errs.Conflict, "err.booking_cancelled")

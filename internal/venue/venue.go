@@ -116,10 +116,12 @@ func ancestorIDs(path string) []any {
 	return out
 }
 
-// manages reports whether the actor may change a venue of the unit with
+// Manages reports whether the actor may change a venue of the unit with
 // path: one of their subtree (not one above them).
+func Manages(a *auth.Actor, path string) bool { return manages(a, path) }
+
 func manages(a *auth.Actor, path string) bool {
-	return a.Can(auth.VenueManage) && !a.Scope().IsLiaison() && a.Scope().Contains(path)
+	return a.Can(auth.VenueManage) && a.Scope().Contains(path)
 }
 
 const venueCols = `v.id, v.org_id, o.name, o.path, v.name, v.address, v.capacity, v.note, v.active, v.version, v.created_at, v.updated_at`

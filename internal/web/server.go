@@ -23,7 +23,9 @@ import (
 	"shiliu/internal/jobs"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
+	"shiliu/internal/partner"
 	"shiliu/internal/people"
+	"shiliu/internal/venue"
 	"shiliu/internal/workday"
 )
 
@@ -37,6 +39,9 @@ type Deps struct {
 	Cases   *cases.Service
 	// Activity is community life's activities and volunteers' hours.
 	Activity *activity.Service
+	// Venue is venues and bookings; Partner partner organisations.
+	Venue   *venue.Service
+	Partner *partner.Service
 	// Calendar is the holiday calendar (admins edit it).
 	Calendar *workday.Source
 	Log      *slog.Logger

@@ -189,6 +189,8 @@ var navItems = []struct {
 	{"nav.duty", "/duty", "clock", auth.CaseView},
 	{"nav.activities", "/activities", "calendar", auth.CommunityView},
 	{"nav.volunteers", "/volunteers", "heart", auth.CommunityView},
+	{"nav.venues", "/venues", "home", auth.CommunityView},
+	{"nav.partners", "/partners", "hands", auth.CommunityView},
 	{"nav.case_settings", "/settings/cases", "check", auth.CaseConfig},
 	{"nav.org", "/org", "tree", auth.OrgView},
 	{"nav.users", "/users", "users", auth.UserView},
