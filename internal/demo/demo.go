@@ -164,6 +164,8 @@ type Result struct {
 	Activity ActivityStats
 	// Community is what the community step made (activities, hours…).
 	Community CommunityStats
+	// Venues is what the venues step made (venues, bookings, partners).
+	Venues VenueStats
 }
 
 // Gen is the state a step works with.
@@ -197,6 +199,7 @@ var steps = []Step{
 	{"persons", genPersons},
 	{"activity", genActivity},
 	{"community", genCommunity},
+	{"venues", genVenues},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo
