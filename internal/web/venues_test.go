@@ -56,7 +56,9 @@ func TestVenueBookingPagesAndAPI(t *testing.T) {
 		// the API: the same slot as B is a 409 naming A's booking
 		body := `{"date":"` + tomorrow + `","start_time":"10:30","end_time":"11:30","group_name":"乙居委舞蹈队","purpose":"排练","people":8}`
 		r = cb.do(http.MethodPost, "/api/v1/venues/"+id+"/bookings", "application/json", strings.NewReader(body), nil)
-		var er struct{ Error struct{ Code, Message string } }
+		var er struct {
+			Error struct{ Code, Message string }
+		}
 		if r.JSON(t, &er); r.Code != http.StatusConflict || er.Error.Code != "booking_conflict" || !strings.Contains(er.Error.Message, "甲居委会") {
 			t.Fatalf("API double booking: %d %+v", r.Code, er)
 		}
