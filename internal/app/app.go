@@ -26,8 +26,10 @@ import (
 	"shiliu/internal/jobs"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
+	"shiliu/internal/partner"
 	"shiliu/internal/people"
 	"shiliu/internal/secret"
+	"shiliu/internal/venue"
 	"shiliu/internal/web"
 	"shiliu/internal/workday"
 )
@@ -51,6 +53,10 @@ type App struct {
 	Activity *activity.Service
 	// Figures computes the report's figures from the live records.
 	Figures *figures.Service
+	// Venue is venues and their bookings; Partner partner organisations
+	// and their agreements.
+	Venue   *venue.Service
+	Partner *partner.Service
 	// Cases are hotline and window cases; Calendar the working days their
 	// deadlines count.
 	Cases    *cases.Service
@@ -98,7 +104,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a := &App{Cfg: cfg, Log: log, DB: d, Auth: newAuth(d, cfg), Org: &org.Service{DB: d}, Keys: keys, People: people.New(d, keys),
-		Pairing: pairing.New(d, cfg.DataDir), Activity: activity.New(d), Figures: figures.New(d), Calendar: &workday.Source{DB: d}, Festival: festival.New(d)}
+		Pairing: pairing.New(d, cfg.DataDir), Activity: activity.New(d), Figures: figures.New(d), Calendar: &workday.Source{DB: d}, Festival: festival.New(d),
+		Venue: venue.New(d), Partner: partner.New(d)}
 	if err := workday.Seed(ctx, d); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("holiday calendar: %w", err)
@@ -107,6 +114,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases.Cal = cases.FromSource(a.Calendar.Calendar)
 	a.Cases.Log = log
 	a.Pairing.Feedback = a.Cases // a contact's opinion opens its case in the contact's transaction
+	a.Partner.Notify = a.Cases   // agreements about to end are told in the notification centre
 	if cfg.WebhookURL != "" {
 		a.Cases.Notifier = cases.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret)
 	}
@@ -116,7 +124,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Files = files.New(d)
 	a.Jobs = jobs.New(d, a.Files, a.Auth.ActorByID, log)
-	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Activity: a.Activity, Calendar: a.Calendar, Festival: a.Festival, Log: log, Version: Version,
+	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Activity: a.Activity, Calendar: a.Calendar, Festival: a.Festival, Venue: a.Venue, Partner: a.Partner, Log: log, Version: Version,
 		Files: a.Files, Jobs: a.Jobs, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()
@@ -276,6 +284,12 @@ func (a *App) housekeeping(ctx context.Context) {
 				a.Log.Warn("extend activity series", "err", err)
 			} else if n > 0 {
 				a.Log.Info("activity series extended", "occurrences", n)
+			}
+			// agreements ending within 30 days: their unit's staff told once
+			if n, err := a.Partner.RemindEnding(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("remind of agreements ending", "err", err)
+			} else if n > 0 {
+				a.Log.Info("agreements ending: staff reminded", "agreements", n)
 			}
 			if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
 				a.Log.Warn("refresh planner statistics", "err", err)

@@ -242,12 +242,15 @@ type KindRule struct {
 // the NotifyX values; Title and Body are data (the case's code and summary,
 // a reason), the web layer words the kind from the catalog.
 type Notification struct {
-	ID        int64
-	UserID    int64
-	Kind      string
-	CaseID    int64
-	Title     string
-	Body      string
+	ID     int64
+	UserID int64
+	Kind   string
+	CaseID int64
+	Title  string
+	Body   string
+	// Link is the page of a notification that is not about a case (an
+	// agreement about to end).
+	Link      string
 	CreatedAt string
 	ReadAt    string
 }

@@ -217,16 +217,30 @@ func (s *Service) Notifications(ctx context.Context, a *auth.Actor, unreadOnly b
 	if err := a.Require(auth.Self); err != nil {
 		return nil, err
 	}
-	q := `SELECT id, user_id, kind, COALESCE(case_id, 0), title, body, created_at, read_at FROM notifications WHERE user_id = ?`
+	q := `SELECT id, user_id, kind, COALESCE(case_id, 0), title, body, link, created_at, read_at FROM notifications WHERE user_id = ?`
 	if unreadOnly {
 		q += ` AND read_at = ''`
 	}
 	rows, err := s.DB.Query(ctx, q+` ORDER BY id DESC LIMIT 200`, a.UserID)
 	return db.Collect(rows, err, func(sc db.Scanner) (Notification, error) {
 		var n Notification
-		err := sc.Scan(&n.ID, &n.UserID, &n.Kind, &n.CaseID, &n.Title, &n.Body, &n.CreatedAt, &n.ReadAt)
+		err := sc.Scan(&n.ID, &n.UserID, &n.Kind, &n.CaseID, &n.Title, &n.Body, &n.Link, &n.CreatedAt, &n.ReadAt)
 		return n, err
 	})
+}
+
+// NotifyTx writes an in-app notification that is not about a case (an
+// agreement about to end, from the partners' reminder) to users, in the
+// caller's transaction; link is the page it points to.
+func (s *Service) NotifyTx(ctx context.Context, tx *db.Tx, users []int64, kind, title, body, link string) error {
+	at := formatTime(s.Now())
+	for _, u := range users {
+		if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			u, kind, title, body, link, at); err != nil {
+			return fmt.Errorf("notification: %w", err)
+		}
+	}
+	return nil
 }
 
 // Badges are the counts every page's navigation shows.

@@ -278,6 +278,14 @@ func IsUniqueViolation(err error) bool {
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "duplicate key value")
 }
 
+// IsExclusionViolation reports whether err is PostgreSQL's refusal by an
+// exclusion constraint (23P01), such as two overlapping bookings of a venue.
+// SQLite has no such constraints.
+func IsExclusionViolation(err error) bool {
+	var coded interface{ SQLState() string }
+	return err != nil && errors.As(err, &coded) && coded.SQLState() == "23P01"
+}
+
 // Placeholders returns "?, ?, ?" with n marks, for IN lists.
 func Placeholders(n int) string {
 	if n <= 0 {

@@ -164,6 +164,8 @@ type Result struct {
 	Activity ActivityStats
 	// Community is what the community step made (activities, hours…).
 	Community CommunityStats
+	// Venues is what the venues step made (venues, bookings, partners).
+	Venues VenueStats
 }
 
 // Gen is the state a step works with.
@@ -198,6 +200,7 @@ var steps = []Step{
 	{"activity", genActivity},
 	{"community", genCommunity},
 	{"festivals", genFestivals},
+	{"venues", genVenues},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo

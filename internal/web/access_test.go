@@ -38,7 +38,8 @@ import (
 
 // objectKinds are the values of Route.Object the matrix can fill {id} with.
 var objectKinds = map[string]bool{"org": true, "user": true, "token": true, "person": true, "household": true, "pairing": true, "visit": true, "slot": true, "case": true, "attachment": true,
-	"activity": true, "activityphoto": true, "hours": true, "team": true}
+	"activity": true, "activityphoto": true, "hours": true, "team": true,
+	"venue": true, "booking": true, "partner": true, "agreement": true}
 
 // extraParams are path parameters other than {id}, with the value used.
 var extraParams = map[string]string{"year": "2024"}
@@ -254,6 +255,12 @@ func expect(rt web.Route, role auth.Role, place string) outcome {
 		(strings.HasPrefix(rt.Pattern, "GET ") || rt.Perm == auth.ActivityAttend):
 		// A committee reads its subdistrict's activities and teams, and
 		// takes the roll call of its activities; it changes none of them.
+		return allowed
+	case place == "parent" && (rt.Object == "venue" || rt.Object == "partner") &&
+		(strings.HasPrefix(rt.Pattern, "GET ") && !strings.HasSuffix(rt.Pattern, "/edit") || rt.Perm == auth.VenueBook):
+		// A committee reads its subdistrict's venues and partners and books
+		// the subdistrict's rooms; it changes neither (nor opens the
+		// subdistrict's agreement scans: an agreement is not a partner).
 		return allowed
 	}
 	return notFound
@@ -568,6 +575,32 @@ var matrixBodies = map[string]bodyFunc{
 	"POST /festivals/official/delete": func(bodyCtx) (string, io.Reader) {
 		return form(url.Values{"festival": {"naadam"}, "year": {"2030"}})
 	},
+	// Venues and partners: refused input (422) after the scope check, so
+	// nothing changes for the requests after them.
+	"POST /venues": func(bodyCtx) (string, io.Reader) { return form(url.Values{"name": {""}}) },
+	"POST /venues/{id}": func(bodyCtx) (string, io.Reader) {
+		return form(url.Values{"name": {strings.Repeat("长", 61)}, "version": {"1"}})
+	},
+	"POST /venues/{id}/bookings": func(bodyCtx) (string, io.Reader) {
+		return form(url.Values{"date": {"2026-05-06"}, "start_time": {"10:00"}, "end_time": {"09:00"}, "group_name": {"x"}, "purpose": {"x"}, "people": {"1"}})
+	},
+	"POST /venues/bookings/{id}/cancel": func(bodyCtx) (string, io.Reader) { return form(url.Values{"reason": {strings.Repeat("长", 201)}}) },
+	"POST /partners":                    func(bodyCtx) (string, io.Reader) { return form(url.Values{"name": {""}}) },
+	"POST /partners/{id}": func(bodyCtx) (string, io.Reader) {
+		return form(url.Values{"name": {""}, "type": {"firm"}, "version": {"1"}})
+	},
+	"POST /partners/{id}/agreements": func(bodyCtx) (string, io.Reader) { return form(url.Values{"title": {""}}) },
+	"POST /api/v1/venues":            func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":""}`) },
+	"PUT /api/v1/venues/{id}":        func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":"","version":1}`) },
+	"POST /api/v1/venues/{id}/bookings": func(bodyCtx) (string, io.Reader) {
+		return jsonBody(`{"date":"2026-05-06","start_time":"10:00","end_time":"09:00","group_name":"x","purpose":"x","people":1}`)
+	},
+	"POST /api/v1/venues/bookings/{id}/cancel": func(bodyCtx) (string, io.Reader) {
+		return jsonBody(fmt.Sprintf(`{"reason":%q}`, strings.Repeat("长", 201)))
+	},
+	"POST /api/v1/partners":                 func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":""}`) },
+	"PUT /api/v1/partners/{id}":             func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":"","version":1}`) },
+	"POST /api/v1/partners/{id}/agreements": func(bodyCtx) (string, io.Reader) { return jsonBody(`{"title":""}`) },
 	"POST /api/v1/users": func(c bodyCtx) (string, io.Reader) {
 		return jsonBody(fmt.Sprintf(`{"username":"api%d","display_name":"接口用户","role":"liaison","org_id":%d}`, c.seq, c.m.A.ID))
 	},
@@ -643,6 +676,14 @@ func TestAccessMatrix(t *testing.T) {
 		}
 		hOwnID, hChildID, hSiblingID := e.hoursOf("本居委志愿者", 21, e.A, nil), e.hoursOf("楼组志愿者", 22, e.A, e.G), e.hoursOf("乙居委志愿者", 23, e.B, nil)
 		tmOwn, tmChild, tmSibling, tmParent := e.teamAt(e.A, "本居委服务队"), e.teamAt(e.G, "楼组服务队"), e.teamAt(e.B, "乙居委编织队"), e.teamAt(e.S, "街道服务队")
+		vnOwn, bkOwn := e.venueAt(e.A, "甲居委活动室")
+		vnChild, bkChild := e.venueAt(e.G, "楼组活动室")
+		vnSibling, bkSibling := e.venueAt(e.B, "乙居委书画室")
+		vnParent, bkParent := e.venueAt(e.S, "民族之家多功能厅")
+		ptOwn, agOwn := e.partnerAt(e.A, "甲居委清真餐厅")
+		ptChild, agChild := e.partnerAt(e.G, "楼组共建企业")
+		ptSibling, agSibling := e.partnerAt(e.B, "乙居委和谐养老院")
+		ptParent, agParent := e.partnerAt(e.S, "街道司法所")
 		tokSibling, _ := e.token(tSibling, "sibling-token")
 		tokParent, _ := e.token(tParent, "parent-token")
 		m.objects = map[string]map[string]target{
@@ -658,8 +699,12 @@ func TestAccessMatrix(t *testing.T) {
 			"attachment": {"own": {atOwn.ID, ""}, "child": {atChild.ID, ""}, "sibling": {atSibling.ID, ""}},
 			"activity": {"own": {acOwn.ID, ""}, "child": {acChild.ID, ""}, "sibling": {acSibling.ID, acSibling.Title},
 				"parent": {acParent.ID, ""}},
-			"hours": {"own": {hOwnID, ""}, "child": {hChildID, ""}, "sibling": {hSiblingID, ""}},
-			"team":  {"own": {tmOwn, ""}, "child": {tmChild, ""}, "sibling": {tmSibling, "乙居委编织队"}, "parent": {tmParent, ""}},
+			"hours":     {"own": {hOwnID, ""}, "child": {hChildID, ""}, "sibling": {hSiblingID, ""}},
+			"team":      {"own": {tmOwn, ""}, "child": {tmChild, ""}, "sibling": {tmSibling, "乙居委编织队"}, "parent": {tmParent, ""}},
+			"venue":     {"own": {vnOwn, ""}, "child": {vnChild, ""}, "sibling": {vnSibling, "乙居委书画室"}, "parent": {vnParent, ""}},
+			"booking":   {"own": {bkOwn, ""}, "child": {bkChild, ""}, "sibling": {bkSibling, "乙居委书画室"}, "parent": {bkParent, ""}},
+			"partner":   {"own": {ptOwn, ""}, "child": {ptChild, ""}, "sibling": {ptSibling, "乙居委和谐养老院"}, "parent": {ptParent, ""}},
+			"agreement": {"own": {agOwn, ""}, "child": {agChild, ""}, "sibling": {agSibling, ""}, "parent": {agParent, ""}},
 		}
 
 		cases := 0

@@ -9,6 +9,7 @@ import (
 	"shiliu/internal/activity"
 
 	"shiliu/internal/cases"
+	"shiliu/internal/partner"
 	"shiliu/internal/people"
 	"shiliu/internal/ref"
 )
@@ -30,6 +31,8 @@ var domainFuncs = template.FuncMap{
 	// hoursOf shows minutes as hours with at most one decimal: 90 → 1.5.
 	"hoursOf":     func(minutes int) string { return strconv.FormatFloat(math.Round(float64(minutes)/6)/10, 'f', -1, 64) },
 	"hourSources": func() []activity.Source { return activity.Sources },
+	// partnerTypes lists the kinds of partner organisation.
+	"partnerTypes": func() []partner.Type { return partner.Types },
 	// The lists of case forms and filters.
 	"caseKinds":    func() []cases.Kind { return cases.Kinds },
 	"caseChannels": func() []cases.Channel { return cases.Channels },

@@ -181,6 +181,25 @@ func (s *Server) routeTable() []Route {
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
 
+		// Venues and their bookings; partner organisations and their agreements.
+		{Pattern: "GET /venues", Perm: auth.CommunityView, h: s.venueIndex},
+		{Pattern: "GET /venues/new", Perm: auth.VenueManage, h: s.venueNew},
+		{Pattern: "POST /venues", Perm: auth.VenueManage, h: s.venueCreate},
+		{Pattern: "GET /venues/{id}", Perm: auth.CommunityView, Object: "venue", h: s.venueShow},
+		{Pattern: "GET /venues/{id}/edit", Perm: auth.VenueManage, Object: "venue", h: s.venueEdit},
+		{Pattern: "POST /venues/{id}", Perm: auth.VenueManage, Object: "venue", h: s.venueUpdate},
+		{Pattern: "GET /venues/{id}/book", Perm: auth.VenueBook, Object: "venue", h: s.venueBook},
+		{Pattern: "POST /venues/{id}/bookings", Perm: auth.VenueBook, Object: "venue", h: s.venueBookingCreate},
+		{Pattern: "POST /venues/bookings/{id}/cancel", Perm: auth.VenueBook, Object: "booking", h: s.bookingCancel},
+		{Pattern: "GET /partners", Perm: auth.CommunityView, h: s.partnerIndex},
+		{Pattern: "GET /partners/new", Perm: auth.PartnerEdit, h: s.partnerNew},
+		{Pattern: "POST /partners", Perm: auth.PartnerEdit, h: s.partnerCreate},
+		{Pattern: "GET /partners/{id}", Perm: auth.CommunityView, Object: "partner", h: s.partnerShow},
+		{Pattern: "GET /partners/{id}/edit", Perm: auth.PartnerEdit, Object: "partner", h: s.partnerEdit},
+		{Pattern: "POST /partners/{id}", Perm: auth.PartnerEdit, Object: "partner", h: s.partnerUpdate},
+		{Pattern: "POST /partners/{id}/agreements", Perm: auth.PartnerEdit, Object: "partner", h: s.agreementCreate},
+		{Pattern: "GET /partners/agreements/{id}/file", Perm: auth.CommunityView, Object: "agreement", h: s.agreementFile},
+
 		// JSON API.
 		{Pattern: "GET /api/v1/openapi.json", Perm: P, API: true, h: s.apiOpenAPI},
 		{Pattern: "GET /api/v1/me", Perm: auth.Self, API: true, h: s.apiMe},
@@ -223,5 +242,20 @@ func (s *Server) routeTable() []Route {
 		// Festival calendar.
 		{Pattern: "GET /api/v1/festivals", Perm: auth.CommunityView, API: true, h: s.apiFestivals},
 		{Pattern: "GET /api/v1/festivals/upcoming", Perm: auth.CommunityView, API: true, h: s.apiFestivalsUpcoming},
+		// Venues and bookings; partners and agreements.
+		{Pattern: "GET /api/v1/venues", Perm: auth.CommunityView, API: true, h: s.apiVenueList},
+		{Pattern: "POST /api/v1/venues", Perm: auth.VenueManage, API: true, h: s.apiVenueCreate},
+		{Pattern: "GET /api/v1/venues/bookings", Perm: auth.CommunityView, API: true, h: s.apiBookingList},
+		{Pattern: "POST /api/v1/venues/bookings/{id}/cancel", Perm: auth.VenueBook, API: true, Object: "booking", h: s.apiBookingCancel},
+		{Pattern: "GET /api/v1/venues/{id}", Perm: auth.CommunityView, API: true, Object: "venue", h: s.apiVenueGet},
+		{Pattern: "PUT /api/v1/venues/{id}", Perm: auth.VenueManage, API: true, Object: "venue", h: s.apiVenueUpdate},
+		{Pattern: "GET /api/v1/venues/{id}/bookings", Perm: auth.CommunityView, API: true, Object: "venue", h: s.apiVenueBookings},
+		{Pattern: "POST /api/v1/venues/{id}/bookings", Perm: auth.VenueBook, API: true, Object: "venue", h: s.apiBookingCreate},
+		{Pattern: "GET /api/v1/partners", Perm: auth.CommunityView, API: true, h: s.apiPartnerList},
+		{Pattern: "POST /api/v1/partners", Perm: auth.PartnerEdit, API: true, h: s.apiPartnerCreate},
+		{Pattern: "GET /api/v1/partners/{id}", Perm: auth.CommunityView, API: true, Object: "partner", h: s.apiPartnerGet},
+		{Pattern: "PUT /api/v1/partners/{id}", Perm: auth.PartnerEdit, API: true, Object: "partner", h: s.apiPartnerUpdate},
+		{Pattern: "GET /api/v1/partners/{id}/agreements", Perm: auth.CommunityView, API: true, Object: "partner", h: s.apiAgreementList},
+		{Pattern: "POST /api/v1/partners/{id}/agreements", Perm: auth.PartnerEdit, API: true, Object: "partner", h: s.apiAgreementCreate},
 	}
 }

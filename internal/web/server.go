@@ -24,7 +24,9 @@ import (
 	"shiliu/internal/jobs"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
+	"shiliu/internal/partner"
 	"shiliu/internal/people"
+	"shiliu/internal/venue"
 	"shiliu/internal/workday"
 )
 
@@ -38,6 +40,9 @@ type Deps struct {
 	Cases   *cases.Service
 	// Activity is community life's activities and volunteers' hours.
 	Activity *activity.Service
+	// Venue is venues and bookings; Partner partner organisations.
+	Venue   *venue.Service
+	Partner *partner.Service
 	// Calendar is the holiday calendar (admins edit it).
 	Calendar *workday.Source
 	// Festival is the ethnic festival calendar.

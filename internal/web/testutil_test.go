@@ -29,9 +29,11 @@ import (
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
+	"shiliu/internal/partner"
 	"shiliu/internal/people"
 	"shiliu/internal/ref"
 	"shiliu/internal/secret"
+	"shiliu/internal/venue"
 	"shiliu/internal/web"
 	"shiliu/internal/workday"
 )
@@ -85,6 +87,8 @@ type env struct {
 	Cases   *cases.Service
 	// Activity is community life's activities and volunteers.
 	Activity *activity.Service
+	Venue    *venue.Service
+	Partner  *partner.Service
 	Srv      *web.Server
 	URL      string
 	Clock    *clock
@@ -123,8 +127,11 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	e.Pairing.Feedback = e.Cases
 	e.Activity = activity.New(d)
 	e.Activity.Now = e.Clock.Now
+	e.Venue, e.Partner = venue.New(d), partner.New(d)
+	e.Venue.Now, e.Partner.Now = e.Clock.Now, e.Clock.Now
+	e.Partner.Notify = e.Cases
 	srv, err := web.New(web.Deps{DB: d, Auth: e.Auth, Org: e.Org, People: e.People, Pairing: e.Pairing, Cases: e.Cases, Activity: e.Activity, Calendar: cal,
-		Festival: e.Fest, Log: log, Version: "test"})
+		Festival: e.Fest, Venue: e.Venue, Partner: e.Partner, Log: log, Version: "test"})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -340,6 +347,45 @@ func (e *env) teamAt(u *org.Unit, name string) int64 {
 		e.t.Fatalf("team: %v", err)
 	}
 	return id
+}
+
+// venueAt makes a venue of unit u open every day 08:00–20:00 with a
+// booking of u's tomorrow at 09:00, and returns both ids.
+func (e *env) venueAt(u *org.Unit, name string) (int64, int64) {
+	e.t.Helper()
+	ctx, sys := context.Background(), auth.System("test")
+	var hours []venue.Hours
+	for d := 1; d <= 7; d++ {
+		hours = append(hours, venue.Hours{Weekday: d, Opens: "08:00", Closes: "20:00"})
+	}
+	v, err := e.Venue.Create(ctx, sys, venue.Input{OrgID: u.ID, Name: name, Capacity: 30, Hours: hours})
+	if err != nil {
+		e.t.Fatalf("venue: %v", err)
+	}
+	tomorrow := e.Clock.Now().In(ref.China).AddDate(0, 0, 1).Format("2006-01-02")
+	b, err := e.Venue.Book(ctx, sys, venue.BookingInput{VenueID: v.ID, OrgID: u.ID, Date: tomorrow, StartTime: "09:00", EndTime: "10:00",
+		GroupName: name + "的团体", Purpose: "排练", People: 5})
+	if err != nil {
+		e.t.Fatalf("booking: %v", err)
+	}
+	return v.ID, b.ID
+}
+
+// partnerAt makes a partner of unit u with an agreement and its scan, and
+// returns both ids.
+func (e *env) partnerAt(u *org.Unit, name string) (int64, int64) {
+	e.t.Helper()
+	ctx, sys := context.Background(), auth.System("test")
+	p, err := e.Partner.Create(ctx, sys, partner.Input{OrgID: u.ID, Name: name, Type: partner.Firm})
+	if err != nil {
+		e.t.Fatalf("partner: %v", err)
+	}
+	g, err := e.Partner.AddAgreement(ctx, sys, p.ID, partner.AgreementInput{Title: "共建协议", StartsOn: "2026-01-01", EndsOn: "2030-12-31",
+		FileName: "协议.pdf", File: strings.NewReader("%PDF-1.4\n" + name + "\n%%EOF\n")})
+	if err != nil {
+		e.t.Fatalf("agreement: %v", err)
+	}
+	return p.ID, g.ID
 }
 
 // activityNow reads an activity as it is now.

@@ -190,6 +190,8 @@ var navItems = []struct {
 	{"nav.activities", "/activities", "calendar", auth.CommunityView},
 	{"nav.volunteers", "/volunteers", "heart", auth.CommunityView},
 	{"nav.festivals", "/festivals", "clock", auth.CommunityView},
+	{"nav.venues", "/venues", "home", auth.CommunityView},
+	{"nav.partners", "/partners", "hands", auth.CommunityView},
 	{"nav.case_settings", "/settings/cases", "check", auth.CaseConfig},
 	{"nav.org", "/org", "tree", auth.OrgView},
 	{"nav.users", "/users", "users", auth.UserView},
