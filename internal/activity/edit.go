@@ -65,6 +65,9 @@ func (s *Service) updateOne(ctx context.Context, tx *db.Tx, a *auth.Actor, x *Ac
 	if err := s.writeLinks(ctx, tx, x.ID, c); err != nil {
 		return err
 	}
+	if err := s.rebook(ctx, tx, a, c, x.ID, starts != x.StartsAt || ends != x.EndsAt); err != nil {
+		return err
+	}
 	return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionUpdate, Entity: "activity", EntityID: strconv.FormatInt(x.ID, 10),
 		Detail: audit.Changes(
 			map[string]any{"org_id": x.OrgID, "kind_id": x.KindID, "title": x.Title, "starts_at": x.StartsAt, "ends_at": x.EndsAt, "place": x.Place,
@@ -138,9 +141,15 @@ func (s *Service) updateFollowing(ctx context.Context, tx *db.Tx, a *auth.Actor,
 			_, err = tx.Exec(ctx, `UPDATE activities SET series_id = ?, seq = ?, org_id = ?, kind_id = ?, title = ?, starts_at = ?, ends_at = ?, place = ?,
 				festival = ?, detached = 0, version = version + 1, updated_at = ? WHERE id = ?`,
 				seriesID, i+1, c.OrgID, c.KindID, c.Title, d+"T"+c.start, d+"T"+c.end, c.Place, c.Festival, now, old[i])
+			if err == nil {
+				err = s.rebook(ctx, tx, a, c, old[i], true)
+			}
 			moved++
 		} else {
-			_, err = s.insert(ctx, tx, a, c, d, seriesID, i+1)
+			var nid int64
+			if nid, err = s.insert(ctx, tx, a, c, d, seriesID, i+1); err == nil {
+				err = s.book(ctx, tx, a, c, nid)
+			}
 			added++
 		}
 		if err != nil {
@@ -151,8 +160,11 @@ func (s *Service) updateFollowing(ctx context.Context, tx *db.Tx, a *auth.Actor,
 	// recorded on them, else kept as cancelled
 	for _, id := range old[min(len(dates), len(old)):] {
 		var n int
-		if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM attendance WHERE activity_id = ?) + (SELECT COUNT(*) FROM activity_files WHERE activity_id = ?)`,
-			id, id).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM attendance WHERE activity_id = ?) + (SELECT COUNT(*) FROM activity_files WHERE activity_id = ?)
+			+ (SELECT COUNT(*) FROM bookings WHERE activity_id = ?)`, id, id, id).Scan(&n); err != nil {
+			return err
+		}
+		if err := s.release(ctx, tx, a, id, "日程调整"); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -171,6 +183,30 @@ func (s *Service) updateFollowing(ctx context.Context, tx *db.Tx, a *auth.Actor,
 	return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionUpdate, Entity: "activity_series", EntityID: strconv.FormatInt(seriesID, 10),
 		Detail: map[string]any{"from_activity": x.ID, "split_from": sr.ID, "rule": c.rule.String(), "title": c.Title, "first_date": c.Date,
 			"start_time": c.start, "end_time": c.end, "moved": moved, "added": added, "dropped": dropped}})
+}
+
+// rebook keeps an occurrence's venue with it: when its time moved or
+// another venue is asked for, its bookings are released and the venue
+// (the one asked for, else the one it had) booked for the new time.
+func (s *Service) rebook(ctx context.Context, tx *db.Tx, a *auth.Actor, c *checked, id int64, moved bool) error {
+	if s.Venues == nil || (!moved && c.VenueID == 0) {
+		return nil
+	}
+	venueID := c.VenueID
+	if venueID == 0 {
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(venue_id), 0) FROM bookings WHERE activity_id = ? AND status <> 'cancelled'`, id).Scan(&venueID); err != nil {
+			return err
+		}
+		if venueID == 0 {
+			return nil
+		}
+	}
+	if err := s.release(ctx, tx, a, id, "活动改期"); err != nil {
+		return err
+	}
+	cc := *c
+	cc.VenueID = venueID
+	return s.book(ctx, tx, a, &cc, id)
 }
 
 // Cancel cancels an activity, or an occurrence and the following ones (the
@@ -197,12 +233,25 @@ func (s *Service) Cancel(ctx context.Context, a *auth.Actor, id int64, edit Edit
 				reason, now, id); err != nil {
 				return err
 			}
+			if err := s.release(ctx, tx, a, id, cmpOr(reason, "活动取消")); err != nil {
+				return err
+			}
 			return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: "cancel", Entity: "activity", EntityID: strconv.FormatInt(id, 10),
 				Detail: map[string]any{"reason": reason}})
 		}
 		sr, err := loadSeries(ctx, tx, x.SeriesID)
 		if err != nil {
 			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id FROM activities WHERE series_id = ? AND starts_at >= ? AND status <> 'cancelled'`, sr.ID, x.StartsAt)
+		going, err := db.Collect(rows, err, db.ScanID)
+		if err != nil {
+			return err
+		}
+		for _, gid := range going {
+			if err := s.release(ctx, tx, a, gid, cmpOr(reason, "活动取消")); err != nil {
+				return err
+			}
 		}
 		res, err := tx.Exec(ctx, `UPDATE activities SET status = 'cancelled', cancel_reason = ?, version = version + 1, updated_at = ?
 			WHERE series_id = ? AND starts_at >= ? AND status <> 'cancelled'`, reason, now, sr.ID, x.StartsAt)

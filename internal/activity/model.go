@@ -166,6 +166,11 @@ type Input struct {
 	HouseholdIDs []int64
 	// PartnerIDs: partner organisations it is done with.
 	PartnerIDs []int64
+	// VenueID books a venue for the activity (every occurrence of a new
+	// series); People is how many are expected (the venue's capacity).
+	// On an update, VenueID 0 keeps the bookings it has, moved with it.
+	VenueID int64
+	People  int
 }
 
 // Edit says which occurrences a change or a cancellation applies to.

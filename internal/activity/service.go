@@ -15,6 +15,7 @@ import (
 	"shiliu/internal/errs"
 	"shiliu/internal/files"
 	"shiliu/internal/ref"
+	"shiliu/internal/venue"
 )
 
 // Service is activities, attendance and volunteers' hours.
@@ -26,6 +27,17 @@ type Service struct {
 	// Costs records the cost of an imported activity in the budget (nil:
 	// the cost column is checked and reported, not recorded).
 	Costs CostRecorder
+	// Venues books a venue for an occurrence in the activity's own
+	// transaction (the venue service); nil when venues are not kept.
+	Venues Booker
+}
+
+// Booker books and releases venues inside the transaction that writes the
+// activity, so an activity and its booking are saved together or not at
+// all: a double booking refuses the activity with the other booking named.
+type Booker interface {
+	BookTx(ctx context.Context, tx *db.Tx, a *auth.Actor, in venue.BookingInput) (int64, error)
+	CancelActivityTx(ctx context.Context, tx *db.Tx, a *auth.Actor, activityID int64, reason string) (int, error)
 }
 
 // New returns the service.
@@ -308,6 +320,9 @@ func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Activit
 			if err != nil {
 				return err
 			}
+			if err := s.book(ctx, tx, a, c, id); err != nil {
+				return err
+			}
 			return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "activity", EntityID: strconv.FormatInt(id, 10),
 				Detail: map[string]any{"title": c.Title, "kind_id": c.KindID, "org_id": c.OrgID, "starts_at": c.Date + "T" + c.start}})
 		}
@@ -318,6 +333,11 @@ func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Activit
 		if len(ids) == 0 {
 			return errs.InvalidFields(map[string]string{"repeat": "err.repeat_empty"})
 		}
+		for _, oid := range ids {
+			if err := s.book(ctx, tx, a, c, oid); err != nil {
+				return err
+			}
+		}
 		id = ids[0]
 		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "activity_series", EntityID: strconv.FormatInt(seriesID, 10),
 			Detail: map[string]any{"title": c.Title, "rule": c.rule.String(), "first_date": c.Date, "occurrences": len(ids)}})
@@ -326,6 +346,27 @@ func (s *Service) Create(ctx context.Context, a *auth.Actor, in Input) (*Activit
 		return nil, err
 	}
 	return s.Get(ctx, a, id)
+}
+
+// book books c's venue, if any, for occurrence id (its own date and times).
+func (s *Service) book(ctx context.Context, tx *db.Tx, a *auth.Actor, c *checked, id int64) error {
+	if c.VenueID == 0 {
+		return nil
+	}
+	if s.Venues == nil {
+		return errs.InvalidFields(map[string]string{"venue_id": "err.venue_unknown"})
+	}
+	_, err := s.Venues.BookTx(ctx, tx, a, venue.BookingInput{VenueID: c.VenueID, ActivityID: id, People: c.People})
+	return err
+}
+
+// release cancels the venue bookings of occurrence id.
+func (s *Service) release(ctx context.Context, tx *db.Tx, a *auth.Actor, id int64, reason string) error {
+	if s.Venues == nil {
+		return nil
+	}
+	_, err := s.Venues.CancelActivityTx(ctx, tx, a, id, reason)
+	return err
 }
 
 // insert writes one activity row with its links.

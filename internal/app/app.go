@@ -114,6 +114,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases.Cal = cases.FromSource(a.Calendar.Calendar)
 	a.Cases.Log = log
 	a.Pairing.Feedback = a.Cases // a contact's opinion opens its case in the contact's transaction
+	a.Activity.Venues = a.Venue // an activity books its venue in its own transaction
 	a.Partner.Notify = a.Cases   // agreements about to end are told in the notification centre
 	if cfg.WebhookURL != "" {
 		a.Cases.Notifier = cases.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret)

@@ -11,7 +11,9 @@ import (
 
 	"shiliu/internal/activity"
 	"shiliu/internal/db"
+	"shiliu/internal/errs"
 	"shiliu/internal/ref"
+	"shiliu/internal/venue"
 )
 
 // CommunityStats is what the community step made.
@@ -305,4 +307,50 @@ func demoPhoto(i int) *bytes.Buffer {
 	var b bytes.Buffer
 	png.Encode(&b, img)
 	return &b
+}
+
+// genActivityBookings books, for the interest classes and the study
+// meetings still to come, the first room of their subdistrict's venues
+// where it is free (an outside group may hold the slot: then the class
+// meets elsewhere, as offices do).
+func genActivityBookings(ctx context.Context, g *Gen) error {
+	if g.Opt.Persons <= 0 {
+		return nil
+	}
+	today := g.Opt.Today.In(ref.China)
+	vs := venue.New(g.DB)
+	vs.Now = func() time.Time { return today }
+	rows, err := g.DB.Query(ctx, `SELECT x.id, x.org_id FROM activities x JOIN activity_kinds k ON k.id = x.kind_id
+		WHERE k.code IN ('interest_class', 'liaison_study') AND x.status = 'planned' AND x.starts_at >= ? ORDER BY x.starts_at LIMIT 400`,
+		today.Format(db.DateLayout))
+	type occ struct{ id, org int64 }
+	list, err := db.Collect(rows, err, func(sc db.Scanner) (occ, error) {
+		var o occ
+		return o, sc.Scan(&o.id, &o.org)
+	})
+	if err != nil {
+		return err
+	}
+	// the first venue of each subdistrict, by any unit below it
+	venues := map[int64]int64{}
+	for _, sub := range g.Res.Subdistricts {
+		var v int64
+		if err := g.DB.QueryRow(ctx, `SELECT COALESCE(MIN(id), 0) FROM venues WHERE org_id = ?`, sub.ID).Scan(&v); err != nil {
+			return err
+		}
+		venues[sub.ID] = v
+		for _, c := range sub.Children {
+			venues[c.ID] = v
+		}
+	}
+	for _, o := range list {
+		v := venues[o.org]
+		if v == 0 {
+			continue
+		}
+		if _, err := vs.Book(ctx, demoActor, venue.BookingInput{VenueID: v, ActivityID: o.id, People: 15}); err != nil && errs.KindOf(err) == errs.Internal {
+			return fmt.Errorf("activity booking: %w", err)
+		}
+	}
+	return nil
 }

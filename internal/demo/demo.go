@@ -201,6 +201,7 @@ var steps = []Step{
 	{"community", genCommunity},
 	{"festivals", genFestivals},
 	{"venues", genVenues},
+	{"activity bookings", genActivityBookings},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo

@@ -12,6 +12,7 @@ import (
 	"shiliu/internal/errs"
 	"shiliu/internal/people"
 	"shiliu/internal/ref"
+	"shiliu/internal/venue"
 )
 
 // MayEditActivity reports whether the page's actor may change x (the
@@ -84,6 +85,7 @@ type activityFormPage struct {
 	Kinds      []activity.Kind
 	Partners   []activity.PartnerRef
 	Households []activity.Household
+	Venues     []*venue.Venue
 	Errors     map[string]string
 }
 
@@ -174,6 +176,8 @@ func activityInputFrom(r *http.Request) (activity.Input, repeatForm) {
 	in.OthersMinority, _ = strconv.Atoi(strings.TrimSpace(f("others_minority")))
 	in.HouseholdIDs = ids(r.PostForm["household_ids"])
 	in.PartnerIDs = ids(r.PostForm["partner_ids"])
+	in.VenueID, _ = strconv.ParseInt(f("venue_id"), 10, 64)
+	in.People, _ = strconv.Atoi(strings.TrimSpace(f("people")))
 	rf := repeatForm{Mode: f("repeat"), Weekdays: ints(r.PostForm["weekday"]), Nth: ints(r.PostForm["nth"]), Until: f("until"), Ends: f("ends")}
 	rf.Count, _ = strconv.Atoi(strings.TrimSpace(f("count")))
 	switch rf.Ends {
@@ -197,6 +201,9 @@ func (s *Server) activityForm(w http.ResponseWriter, r *http.Request, code int, 
 				p.Households, err = s.Activity.HouseholdsByID(r.Context(), a, p.In.HouseholdIDs)
 			}
 		}
+	}
+	if err == nil && s.Venue != nil {
+		p.Venues, err = s.Venue.Venues(r.Context(), a, false)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -310,6 +317,7 @@ func (s *Server) activityUpdate(w http.ResponseWriter, r *http.Request) {
 
 type activityShowPage struct {
 	Page
+	Bookings  []*venue.Booking
 	Activity  *activity.Activity
 	Attendees []activity.Attendee
 	Partners  []activity.PartnerRef
@@ -334,6 +342,9 @@ func (s *Server) activityShowWith(w http.ResponseWriter, r *http.Request, code i
 	p := &activityShowPage{Page: s.page(r, "activities.show_title", x.Title), Activity: x, Errors: errors, Lookup: strings.TrimSpace(r.URL.Query().Get("lookup"))}
 	if p.Attendees, err = s.Activity.Attendees(r.Context(), a, id); err == nil {
 		p.Partners, err = s.Activity.PartnersByID(r.Context(), a, x.PartnerIDs)
+	}
+	if err == nil && s.Venue != nil {
+		p.Bookings, err = s.Venue.Bookings(r.Context(), a, venue.BookingFilter{ActivityID: id, WithCancelled: true})
 	}
 	if err == nil && p.Lookup != "" && a.Can(auth.PersonView) {
 		p.Found, err = s.People.SearchPage(r.Context(), a, people.Filter{Q: p.Lookup, Limit: 10})

@@ -2,11 +2,14 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"shiliu/internal/activity"
 	"shiliu/internal/ref"
+	"shiliu/internal/venue"
 )
 
 // calendarDay is one day of the calendar with what happens on it.
@@ -85,6 +88,26 @@ func (s *Server) activityCalendar(w http.ResponseWriter, r *http.Request) {
 	for _, x := range list {
 		byDay[x.Date()] = append(byDay[x.Date()], calendarItem{Time: x.StartTime(), Title: x.Title, Href: "/activities/" + strconv.FormatInt(x.ID, 10), Place: x.Place,
 			Cancelled: x.Cancelled(), Kind: x.KindCode})
+	}
+	// the venues' bookings by outside groups (an activity's booking is the
+	// activity itself)
+	if s.Venue != nil {
+		bks, err := s.Venue.Bookings(r.Context(), actorOf(r), venue.BookingFilter{From: from.Format(dateLayout), To: to.Format(dateLayout), Limit: 1000})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, b := range bks {
+			if b.ActivityID != 0 {
+				continue
+			}
+			byDay[b.Date()] = append(byDay[b.Date()], calendarItem{Time: b.StartTime(), Title: b.VenueName + " · " + b.GroupName,
+				Href: "/venues/" + strconv.FormatInt(b.VenueID, 10) + "?week=" + b.Date(), Place: b.Purpose, Kind: "booking"})
+		}
+		for d, items := range byDay {
+			slices.SortStableFunc(items, func(a, b calendarItem) int { return strings.Compare(a.Time, b.Time) })
+			byDay[d] = items
+		}
 	}
 	month := ""
 	if p.View == "month" {
