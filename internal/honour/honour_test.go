@@ -174,7 +174,7 @@ func TestHonourScope(t *testing.T) {
 		_, err = f.s.Nominate(ctx, f.staffB, honour.Input{KindCode: honour.KindFeaturedGroup, UnitID: f.G.ID, Deeds: "x"})
 		wantKey(t, err, errs.Invalid, "err.honour_group_unknown")
 		_, err = f.s.Nominate(ctx, f.staffA, honour.Input{KindCode: honour.KindAdvancedIndividual, PersonID: f.pA.ID, Deeds: "x", Year: 1999})
-		wantKey(t, err, errs.Invalid, "err.year_invalid")
+		wantKey(t, err, errs.Invalid, "err.year_range")
 		// A committee is not a building group.
 		_, err = f.s.Nominate(ctx, f.staffA, honour.Input{KindCode: honour.KindFeaturedGroup, UnitID: f.tr.A.ID, Deeds: "x"})
 		wantKey(t, err, errs.Invalid, "err.honour_group_unknown")

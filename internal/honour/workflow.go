@@ -135,7 +135,7 @@ func (s *Service) Nominate(ctx context.Context, a *auth.Actor, in Input) (*Honou
 			in.Year = s.Year()
 		}
 		if in.Year < 2000 || in.Year > s.Year()+1 {
-			f["year"] = "err.year_invalid"
+			f["year"] = "err.year_range"
 		}
 		var k *Kind
 		kinds, err := s.kinds(ctx, tx)
