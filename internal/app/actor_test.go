@@ -48,7 +48,8 @@ func TestForgottenActorRefused(t *testing.T) {
 	selfOK := map[string]bool{"Auth.SetLang": true, "Auth.Logout": true, "Auth.CreateToken": true, "Auth.Tokens": true, "Auth.RevokeToken": true,
 		"Auth.Get": true, "Auth.SetPassword": true, "Cases.Notifications": true, "Cases.MarkRead": true,
 		"Cases.Badges": true, "Cases.MyWork": true, "Org.Get": true, "Org.Tree": true, "Org.Children": true, "Org.Ancestors": true}
-	services := map[string]any{"Auth": a.Auth, "Org": a.Org, "People": a.People, "Pairing": a.Pairing, "Cases": a.Cases, "Calendar": a.Calendar, "Activity": a.Activity}
+	services := map[string]any{"Auth": a.Auth, "Org": a.Org, "People": a.People, "Pairing": a.Pairing, "Cases": a.Cases, "Calendar": a.Calendar, "Activity": a.Activity,
+		"Honour": a.Honour, "Budget": a.Budget, "Docs": a.Docs}
 	checked := 0
 	for name, svc := range services {
 		v := reflect.ValueOf(svc)

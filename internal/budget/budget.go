@@ -268,3 +268,6 @@ func (s *Service) SetBudget(ctx context.Context, a *auth.Actor, in BudgetInput) 
 // subtreeOf is the condition "col names a unit of the subtree of the unit
 // at path".
 func subtreeOf(path, col string) (string, []any) { return access.Scope{Path: path}.InSubtree(col) }
+
+// Year is the current year in China.
+func (s *Service) Year() int { return s.Now().In(ref.China).Year() }

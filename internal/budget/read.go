@@ -48,6 +48,9 @@ type ReceiptInfo struct {
 	MIME string
 }
 
+// IsImage reports whether the receipt is a photo (shown inline).
+func (r ReceiptInfo) IsImage() bool { return strings.HasPrefix(r.MIME, "image/") }
+
 const spendingCols = `x.id, x.org_id, o.name, x.date, x.purpose, x.amount_fen, x.payee, x.note, COALESCE(x.activity_id, 0), COALESCE(ac.title, ''),
 	COALESCE(x.pairing_id, 0), COALESCE(x.partner_id, 0), COALESCE(pt.name, ''), x.over_reason, x.status, x.void_reason, x.voided_at, x.version,
 	COALESCE(NULLIF(u.display_name, ''), u.username, ''), x.created_at`
@@ -295,4 +298,48 @@ func (s *Service) Execution(ctx context.Context, a *auth.Actor, orgID int64, yea
 		}
 	}
 	return e, nil
+}
+
+// Option is a record a spending entry may be linked to, for a form.
+type Option struct {
+	ID   int64
+	Name string
+}
+
+// LinkOptions are the records of the actor's scope a new entry may pay
+// for: the activities of the year (not cancelled), the active pairings,
+// the partners (the actor's and those of the units above).
+type LinkOptions struct {
+	Activities, Pairings, Partners []Option
+}
+
+// Links lists the link options for a spending form.
+func (s *Service) Links(ctx context.Context, a *auth.Actor, year int) (*LinkOptions, error) {
+	if err := a.Require(auth.BudgetSpend); err != nil {
+		return nil, err
+	}
+	scan := func(sc db.Scanner) (Option, error) {
+		var o Option
+		return o, sc.Scan(&o.ID, &o.Name)
+	}
+	var out LinkOptions
+	cond, args := readable(a, "x.org_id")
+	rows, err := s.DB.Query(ctx, `SELECT x.id, substr(x.starts_at, 1, 10) || ' ' || x.title FROM activities x WHERE x.status <> 'cancelled'
+		AND x.starts_at >= ? AND x.starts_at < ? AND `+cond+` ORDER BY x.starts_at DESC, x.id DESC LIMIT 300`,
+		append([]any{fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-01-01", year+1)}, args...)...)
+	if out.Activities, err = db.Collect(rows, err, scan); err != nil {
+		return nil, fmt.Errorf("activity options: %w", err)
+	}
+	rows, err = s.DB.Query(ctx, `SELECT x.id, COALESCE(NULLIF(x.helper_name, ''), '#' || x.id) || ' → ' || COALESCE(p.name, h.code, '')
+		FROM pairings x LEFT JOIN persons p ON p.id = x.target_person_id LEFT JOIN households h ON h.id = x.target_household_id
+		WHERE x.status = 'active' AND `+cond+` ORDER BY x.id DESC LIMIT 300`, args...)
+	if out.Pairings, err = db.Collect(rows, err, scan); err != nil {
+		return nil, fmt.Errorf("pairing options: %w", err)
+	}
+	cond, args = readableUp(a, "x.org_id")
+	rows, err = s.DB.Query(ctx, `SELECT x.id, x.name FROM partners x WHERE x.active = 1 AND `+cond+` ORDER BY x.name, x.id LIMIT 300`, args...)
+	if out.Partners, err = db.Collect(rows, err, scan); err != nil {
+		return nil, fmt.Errorf("partner options: %w", err)
+	}
+	return &out, nil
 }

@@ -239,11 +239,11 @@ func (s *Service) Review(ctx context.Context, a *auth.Actor, id int64, version i
 		return nil, err
 	}
 	note = strings.TrimSpace(note)
-	if ref.TooLong(note, 500) {
-		return nil, errs.InvalidFields(map[string]string{"note": "err.too_long"})
-	}
 	now := db.FormatTime(s.Now())
 	return s.step(ctx, a, id, version, "review", func(h *Honour) (change, error) {
+		if ref.TooLong(note, 500) {
+			return change{}, errs.InvalidFields(map[string]string{"note": "err.too_long"})
+		}
 		if h.Status != Nominated {
 			return change{}, errs.E(errs.Conflict, "err.honour_not_nominated")
 		}
@@ -285,16 +285,14 @@ func (s *Service) Refuse(ctx context.Context, a *auth.Actor, id int64, version i
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
-	switch {
-	case reason == "":
-		return nil, errs.InvalidFields(map[string]string{"reason": "err.required"})
-	case ref.TooLong(reason, 500):
-		return nil, errs.InvalidFields(map[string]string{"reason": "err.too_long"})
-	}
 	now := db.FormatTime(s.Now())
 	return s.step(ctx, a, id, version, "refuse", func(h *Honour) (change, error) {
 		var at string
 		switch {
+		case reason == "":
+			return change{}, errs.InvalidFields(map[string]string{"reason": "err.required"})
+		case ref.TooLong(reason, 500):
+			return change{}, errs.InvalidFields(map[string]string{"reason": "err.too_long"})
 		case h.Status == Nominated && a.Can(auth.HonourReview):
 			at = "review"
 		case h.Status == Reviewed && a.Can(auth.HonourGrant):

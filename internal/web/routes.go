@@ -171,6 +171,34 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /volunteers/person/{id}", Perm: auth.CommunityView, Object: "person", h: s.volunteerShow},
 		{Pattern: "GET /volunteers/person/{id}/ledger.xlsx", Perm: auth.CommunityView, Object: "person", h: s.volunteerLedgerExport},
 
+		// Honours, the budget, the rules and documents library.
+		{Pattern: "GET /honours", Perm: auth.CommunityView, h: s.honourIndex},
+		{Pattern: "GET /honours/new", Perm: auth.HonourNominate, h: s.honourNew},
+		{Pattern: "POST /honours", Perm: auth.HonourNominate, h: s.honourCreate},
+		{Pattern: "GET /honours/kinds", Perm: auth.HonourGrant, h: s.honourKinds},
+		{Pattern: "POST /honours/kinds", Perm: auth.HonourGrant, h: s.honourKindCreate},
+		{Pattern: "GET /honours/{id}", Perm: auth.CommunityView, Object: "honour", h: s.honourShow},
+		{Pattern: "GET /honours/{id}/certificate", Perm: auth.CommunityView, Object: "honour", h: s.honourCertificate},
+		{Pattern: "POST /honours/{id}/review", Perm: auth.HonourReview, Object: "honour", h: s.honourReview},
+		{Pattern: "POST /honours/{id}/grant", Perm: auth.HonourGrant, Object: "honour", h: s.honourGrant},
+		{Pattern: "POST /honours/{id}/refuse", Perm: auth.HonourReview, Object: "honour", h: s.honourRefuse},
+		{Pattern: "GET /budget", Perm: auth.CommunityView, h: s.budgetIndex},
+		{Pattern: "POST /budget", Perm: auth.BudgetEdit, h: s.budgetSet},
+		{Pattern: "GET /budget/spending", Perm: auth.CommunityView, h: s.spendingIndex},
+		{Pattern: "GET /budget/spending/new", Perm: auth.BudgetSpend, h: s.spendingNew},
+		{Pattern: "POST /budget/spending", Perm: auth.BudgetSpend, h: s.spendingCreate},
+		{Pattern: "GET /budget/spending/{id}", Perm: auth.CommunityView, Object: "spending", h: s.spendingShow},
+		{Pattern: "POST /budget/spending/{id}/void", Perm: auth.BudgetSpend, Object: "spending", h: s.spendingVoid},
+		{Pattern: "POST /budget/spending/{id}/receipts", Perm: auth.BudgetSpend, Object: "spending", h: s.spendingReceipt},
+		{Pattern: "GET /budget/receipts/{id}", Perm: auth.CommunityView, Object: "receipt", h: s.receiptGet},
+		{Pattern: "GET /docs", Perm: auth.DocView, h: s.docIndex},
+		{Pattern: "GET /docs/new", Perm: auth.DocEdit, h: s.docNew},
+		{Pattern: "POST /docs", Perm: auth.DocEdit, h: s.docCreate},
+		{Pattern: "GET /docs/{id}", Perm: auth.DocView, Object: "doc", h: s.docShow},
+		{Pattern: "POST /docs/{id}", Perm: auth.DocEdit, Object: "doc", h: s.docUpdate},
+		{Pattern: "POST /docs/{id}/versions", Perm: auth.DocEdit, Object: "doc", h: s.docVersion},
+		{Pattern: "GET /docs/files/{id}", Perm: auth.DocView, Object: "docversion", h: s.docFile},
+
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
 
@@ -212,5 +240,21 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /api/v1/activities/{id}/attendance", Perm: auth.ActivityAttend, API: true, Object: "activity", h: s.apiActivityMark},
 		{Pattern: "GET /api/v1/volunteers", Perm: auth.CommunityView, API: true, h: s.apiVolunteerList},
 		{Pattern: "POST /api/v1/volunteers/hours", Perm: auth.HoursLog, API: true, h: s.apiVolunteerLogHours},
+
+		// Honours, the budget, the rules and documents library.
+		{Pattern: "GET /api/v1/honours", Perm: auth.CommunityView, API: true, h: s.apiHonourList},
+		{Pattern: "POST /api/v1/honours", Perm: auth.HonourNominate, API: true, h: s.apiHonourNominate},
+		{Pattern: "GET /api/v1/honours/{id}", Perm: auth.CommunityView, API: true, Object: "honour", h: s.apiHonourGet},
+		{Pattern: "POST /api/v1/honours/{id}/review", Perm: auth.HonourReview, API: true, Object: "honour", h: s.apiHonourReview},
+		{Pattern: "POST /api/v1/honours/{id}/grant", Perm: auth.HonourGrant, API: true, Object: "honour", h: s.apiHonourGrant},
+		{Pattern: "POST /api/v1/honours/{id}/refuse", Perm: auth.HonourReview, API: true, Object: "honour", h: s.apiHonourRefuse},
+		{Pattern: "GET /api/v1/budget", Perm: auth.CommunityView, API: true, h: s.apiBudgetExecution},
+		{Pattern: "PUT /api/v1/budget", Perm: auth.BudgetEdit, API: true, h: s.apiBudgetSet},
+		{Pattern: "GET /api/v1/budget/spending", Perm: auth.CommunityView, API: true, h: s.apiSpendingList},
+		{Pattern: "POST /api/v1/budget/spending", Perm: auth.BudgetSpend, API: true, h: s.apiSpendingCreate},
+		{Pattern: "GET /api/v1/budget/spending/{id}", Perm: auth.CommunityView, API: true, Object: "spending", h: s.apiSpendingGet},
+		{Pattern: "POST /api/v1/budget/spending/{id}/void", Perm: auth.BudgetSpend, API: true, Object: "spending", h: s.apiSpendingVoid},
+		{Pattern: "GET /api/v1/docs", Perm: auth.DocView, API: true, h: s.apiDocList},
+		{Pattern: "GET /api/v1/docs/{id}", Perm: auth.DocView, API: true, Object: "doc", h: s.apiDocGet},
 	}
 }
