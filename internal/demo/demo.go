@@ -164,6 +164,8 @@ type Result struct {
 	Activity ActivityStats
 	// Community is what the community step made (activities, hours…).
 	Community CommunityStats
+	// Honours is what the honours, budget and documents step made.
+	Honours HonourStats
 }
 
 // Gen is the state a step works with.
@@ -197,6 +199,7 @@ var steps = []Step{
 	{"persons", genPersons},
 	{"activity", genActivity},
 	{"community", genCommunity},
+	{"honours", genHonours},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo

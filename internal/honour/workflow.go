@@ -30,6 +30,9 @@ type Input struct {
 	PersonID    int64
 	UnitID      int64
 	Collective  string
+	// OrgID is the unit a named collective belongs to (default: the
+	// actor's), in the actor's subtree.
+	OrgID int64
 	// Deeds is the reason for the nomination: what they did.
 	Deeds string
 }
@@ -109,7 +112,15 @@ func (s *Service) checkRecipient(ctx context.Context, tx *db.Tx, a *auth.Actor, 
 	case ref.TooLong(in.Collective, 60):
 		f["collective"] = "err.too_long"
 	default:
-		return &recipient{orgID: a.OrgID, key: "c:" + in.Collective, field: "collective"}, nil
+		if in.OrgID == 0 {
+			in.OrgID = a.OrgID
+		}
+		ok, err := unitIn(in.OrgID)
+		if err != nil || !ok {
+			f["org_id"] = "err.org_unknown"
+			return nil, err
+		}
+		return &recipient{orgID: in.OrgID, key: "c:" + in.Collective, field: "collective"}, nil
 	}
 	return nil, nil
 }
