@@ -274,8 +274,12 @@ func (s *Service) Grant(ctx context.Context, a *auth.Actor, id int64, version in
 		case Nominated:
 			return change{}, errs.E(errs.Invalid, "err.honour_not_reviewed")
 		case Reviewed:
+			issuer, err := s.issuer(ctx, a, h.OrgID)
+			if err != nil {
+				return change{}, err
+			}
 			return change{`status = 'granted', decided_by = ?, decided_at = ?, granted_by_org = ?, certificate_no = ?`,
-				[]any{db.NullID(a.UserID), now, db.NullID(a.OrgID), certificateNo(h.Year, id)}}, nil
+				[]any{db.NullID(a.UserID), now, db.NullID(issuer), certificateNo(h.Year, id)}}, nil
 		}
 		return change{}, errs.E(errs.Conflict, "err.honour_decided")
 	}, nil)
@@ -316,4 +320,17 @@ func (s *Service) Refuse(ctx context.Context, a *auth.Actor, id int64, version i
 		return change{`status = 'refused', decided_by = ?, decided_at = ?, refused_at = ?, refuse_reason = ?`,
 			[]any{db.NullID(a.UserID), now, at, reason}}, nil
 	}, map[string]any{"reason": reason})
+}
+
+// issuer is the unit a grant is issued by: the granting user's, or for
+// the machine's own work (the demo, the command line) the subdistrict
+// above the honour's unit.
+func (s *Service) issuer(ctx context.Context, a *auth.Actor, orgID int64) (int64, error) {
+	if a.OrgID != 0 {
+		return a.OrgID, nil
+	}
+	var id int64
+	err := s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(x.id), 0) FROM org_units x, org_units u WHERE u.id = ? AND x.kind = 'subdistrict'
+		AND substr(u.path, 1, length(x.path)) = x.path`, orgID).Scan(&id)
+	return id, err
 }
