@@ -49,7 +49,8 @@ func TestForgottenActorRefused(t *testing.T) {
 		"Auth.Get": true, "Auth.SetPassword": true, "Cases.Notifications": true, "Cases.MarkRead": true,
 		"Cases.Badges": true, "Cases.MyWork": true, "Org.Get": true, "Org.Tree": true, "Org.Children": true, "Org.Ancestors": true}
 	services := map[string]any{"Auth": a.Auth, "Org": a.Org, "People": a.People, "Pairing": a.Pairing, "Cases": a.Cases, "Calendar": a.Calendar, "Activity": a.Activity, "Figures": a.Figures, "Festival": a.Festival,
-		"Venue": a.Venue, "Partner": a.Partner}
+		"Venue": a.Venue, "Partner": a.Partner,
+		"Honour": a.Honour, "Budget": a.Budget, "Docs": a.Docs}
 	checked := 0
 	for name, svc := range services {
 		v := reflect.ValueOf(svc)

@@ -17,12 +17,15 @@ import (
 
 	"shiliu/internal/activity"
 	"shiliu/internal/auth"
+	"shiliu/internal/budget"
 	"shiliu/internal/cases"
 	"shiliu/internal/config"
 	"shiliu/internal/db"
+	"shiliu/internal/docs"
 	"shiliu/internal/festival"
 	"shiliu/internal/figures"
 	"shiliu/internal/files"
+	"shiliu/internal/honour"
 	"shiliu/internal/jobs"
 	"shiliu/internal/org"
 	"shiliu/internal/pairing"
@@ -57,6 +60,11 @@ type App struct {
 	// and their agreements.
 	Venue   *venue.Service
 	Partner *partner.Service
+	// Honour, Budget and Docs are honours, the budget with its spending,
+	// and the rules and documents library.
+	Honour *honour.Service
+	Budget *budget.Service
+	Docs   *docs.Service
 	// Cases are hotline and window cases; Calendar the working days their
 	// deadlines count.
 	Cases    *cases.Service
@@ -110,11 +118,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		d.Close()
 		return nil, fmt.Errorf("holiday calendar: %w", err)
 	}
+	a.Honour, a.Budget, a.Docs = honour.New(d), budget.New(d), docs.New(d)
+	a.Activity.Costs = a.Budget // an imported activity's cost is a spending entry in the activity's transaction
 	a.Cases = cases.New(d, keys, cfg.DataDir)
 	a.Cases.Cal = cases.FromSource(a.Calendar.Calendar)
 	a.Cases.Log = log
 	a.Pairing.Feedback = a.Cases // a contact's opinion opens its case in the contact's transaction
-	a.Activity.Venues = a.Venue // an activity books its venue in its own transaction
+	a.Activity.Venues = a.Venue  // an activity books its venue in its own transaction
 	a.Partner.Notify = a.Cases   // agreements about to end are told in the notification centre
 	if cfg.WebhookURL != "" {
 		a.Cases.Notifier = cases.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret)
@@ -126,6 +136,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Files = files.New(d)
 	a.Jobs = jobs.New(d, a.Files, a.Auth.ActorByID, log)
 	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Activity: a.Activity, Calendar: a.Calendar, Festival: a.Festival, Venue: a.Venue, Partner: a.Partner, Log: log, Version: Version,
+		Honour: a.Honour, Budget: a.Budget, Docs: a.Docs,
 		Files: a.Files, Jobs: a.Jobs, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()

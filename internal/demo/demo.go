@@ -166,6 +166,8 @@ type Result struct {
 	Community CommunityStats
 	// Venues is what the venues step made (venues, bookings, partners).
 	Venues VenueStats
+	// Honours is what the honours, budget and documents step made.
+	Honours HonourStats
 }
 
 // Gen is the state a step works with.
@@ -202,6 +204,7 @@ var steps = []Step{
 	{"festivals", genFestivals},
 	{"venues", genVenues},
 	{"activity bookings", genActivityBookings},
+	{"honours", genHonours},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo

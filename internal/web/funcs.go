@@ -59,4 +59,12 @@ var domainFuncs = template.FuncMap{
 	"today": func() string { return now().In(ref.China).Format("2006-01-02") },
 	// yuan shows an amount in fen as yuan: 12345 → 123.45.
 	"yuan": func(cents int64) string { return strconv.FormatFloat(float64(cents)/100, 'f', 2, 64) },
+	// money shows fen as yuan with thousands grouped: 123456789 → 1,234,567.89.
+	"money": func(fen int64) string {
+		sign := ""
+		if fen < 0 {
+			sign, fen = "-", -fen
+		}
+		return sign + fmtNum(int(fen/100)) + "." + strconv.FormatInt(100+fen%100, 10)[1:]
+	},
 }

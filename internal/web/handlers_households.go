@@ -7,6 +7,7 @@ import (
 
 	"shiliu/internal/auth"
 	"shiliu/internal/errs"
+	"shiliu/internal/honour"
 	"shiliu/internal/pairing"
 	"shiliu/internal/people"
 )
@@ -51,6 +52,8 @@ type householdShowPage struct {
 	Relations   []string
 	AllLiaisons []people.Liaison
 	Pairings    []*pairing.Pairing
+	// Honours are the household's (民族团结文明家庭 …).
+	Honours []*honour.Honour
 }
 
 func householdInputFrom(r *http.Request) people.HouseholdInput {
@@ -71,6 +74,9 @@ func (s *Server) householdPage(w http.ResponseWriter, r *http.Request, code int,
 	}
 	if err == nil && p.Household != nil && actorOf(r).Can(auth.PairingView) && s.Pairing != nil {
 		p.Pairings, err = s.Pairing.ForHousehold(r.Context(), actorOf(r), p.Household.ID)
+	}
+	if err == nil && p.Household != nil {
+		p.Honours, err = s.honoursOf(r, honour.Filter{HouseholdID: p.Household.ID})
 	}
 	if err != nil {
 		s.fail(w, r, err)

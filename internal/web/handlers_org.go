@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"shiliu/internal/errs"
+	"shiliu/internal/honour"
 	"shiliu/internal/jobs"
 	"shiliu/internal/org"
 	"shiliu/internal/ref"
@@ -80,6 +81,8 @@ type orgShowPage struct {
 	Populations []org.Population
 	PopYear     int
 	Errors      map[string]string
+	// Honours are the unit's own (a building group's 民族团结特色楼组 …).
+	Honours []*honour.Honour
 }
 
 func (s *Server) orgShowWith(w http.ResponseWriter, r *http.Request, code int, errors map[string]string) {
@@ -100,6 +103,9 @@ func (s *Server) orgShowWith(w http.ResponseWriter, r *http.Request, code int, e
 		if p.Children, err = s.Org.Children(ctx, a, u.ID); err == nil {
 			p.Populations, err = s.Org.Populations(ctx, a, u.ID)
 		}
+	}
+	if err == nil {
+		p.Honours, err = s.honoursOf(r, honour.Filter{UnitID: u.ID})
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -15,11 +15,14 @@ import (
 	"shiliu/internal/activity"
 	"shiliu/internal/audit"
 	"shiliu/internal/auth"
+	"shiliu/internal/budget"
 	"shiliu/internal/cases"
 	"shiliu/internal/db"
+	"shiliu/internal/docs"
 	"shiliu/internal/errs"
 	"shiliu/internal/festival"
 	"shiliu/internal/files"
+	"shiliu/internal/honour"
 	"shiliu/internal/i18n"
 	"shiliu/internal/jobs"
 	"shiliu/internal/org"
@@ -43,6 +46,11 @@ type Deps struct {
 	// Venue is venues and bookings; Partner partner organisations.
 	Venue   *venue.Service
 	Partner *partner.Service
+	// Honour, Budget and Docs are honours, the budget and its spending,
+	// and the rules and documents library; New makes them on DB when nil.
+	Honour *honour.Service
+	Budget *budget.Service
+	Docs   *docs.Service
 	// Calendar is the holiday calendar (admins edit it).
 	Calendar *workday.Source
 	// Festival is the ethnic festival calendar.
@@ -81,6 +89,17 @@ func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d, cat: i18n.MustLoad()}
 	if s.DB != nil && s.Files == nil {
 		s.Files = files.New(s.DB)
+	}
+	if s.DB != nil {
+		if s.Honour == nil {
+			s.Honour = honour.New(s.DB)
+		}
+		if s.Budget == nil {
+			s.Budget = budget.New(s.DB)
+		}
+		if s.Docs == nil {
+			s.Docs = docs.New(s.DB)
+		}
 	}
 	if s.DB != nil && s.Jobs == nil && s.Auth != nil {
 		s.Jobs, s.ownJobs = jobs.New(s.DB, s.Files, s.Auth.ActorByID, s.Log), true

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -21,6 +23,7 @@ func main() {
 	user := flag.String("user", "", "username (empty: no login)")
 	pass := flag.String("pass", "", "password")
 	out := flag.String("out", "/tmp/shots", "output directory")
+	print := flag.Bool("print", false, "emulate print media (how a page prints)")
 	flag.Parse()
 	os.MkdirAll(*out, 0o755)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath("/usr/bin/chromium"), chromedp.NoSandbox,
@@ -38,6 +41,15 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+	if *print {
+		err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+			return err
+		}))
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
 	for _, p := range flag.Args() {
 		for _, w := range []int64{1280, 375} {
 			err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 800), chromedp.Navigate(*base+p), chromedp.Sleep(300*time.Millisecond))
@@ -51,6 +63,9 @@ func main() {
 			name := strings.Trim(strings.NewReplacer("/", "_", "?", "_", "=", "_", "&", "_").Replace(p), "_")
 			if name == "" {
 				name = "home"
+			}
+			if *print {
+				name += "-print"
 			}
 			f := filepath.Join(*out, fmt.Sprintf("%s-%d.png", name, w))
 			os.WriteFile(f, buf, 0o644)
