@@ -4,7 +4,10 @@
 // both use it.
 package access
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Scope is an org subtree, given by the path of its root. A zero Scope sees
 // nothing. A liaison's scope is further narrowed to the persons and
@@ -79,6 +82,33 @@ func (s Scope) InSubtree(col string) (string, []any) {
 	}
 	lo, hi := s.PathRange()
 	return inRange(col, lo, hi)
+}
+
+// Above returns the ids of the units on the scope's path ('/1/4/9/' → 1,
+// 4, 9): its root and the units above it.
+func (s Scope) Above() []any {
+	var out []any
+	for _, p := range strings.Split(strings.Trim(s.Path, "/"), "/") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// InSubtreeOrAbove is InSubtree widened to the units above the scope's
+// root: what a committee reads of its subdistrict (duty rosters,
+// activities, teams, venues, partners, rules) but does not change.
+func (s Scope) InSubtreeOrAbove(col string) (string, []any) {
+	cond, args := s.InSubtree(col)
+	if s.all {
+		return cond, args
+	}
+	ids := s.Above()
+	if len(ids) == 0 {
+		return cond, args
+	}
+	return "(" + cond + " OR " + col + " IN (?" + strings.Repeat(", ?", len(ids)-1) + "))", append(args, ids...)
 }
 
 // InReachSQL is InSubtree for the liaison's Reach: the committees beside

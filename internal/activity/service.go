@@ -52,27 +52,7 @@ func (s *Service) Today() string { return s.Now().In(ref.China).Format(db.DateLa
 // its liaison group). An activity is not personal data; who attended is
 // filtered by the persons' own scope.
 func readable(a *auth.Actor, x string) (string, []any) {
-	sc := a.Scope()
-	if sc.All() {
-		return "1 = 1", nil
-	}
-	cond, args := sc.InSubtree(x + ".org_id")
-	if ids := ancestorIDs(a.OrgPath); len(ids) > 0 {
-		cond = "(" + cond + " OR " + x + ".org_id IN (" + db.Placeholders(len(ids)) + "))"
-		args = append(args, ids...)
-	}
-	return cond, args
-}
-
-// ancestorIDs are the ids on an org path ('/1/4/9/' → 1, 4, 9).
-func ancestorIDs(path string) []any {
-	var out []any
-	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
-		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
+	return a.Scope().InSubtreeOrAbove(x + ".org_id")
 }
 
 // Kinds lists the kinds of activity, the built-in ones first.

@@ -209,22 +209,7 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // readableUp is readable widened to the units above the actor (partners
 // of the subdistrict serve its committees).
-func readableUp(a *auth.Actor, col string) (string, []any) {
-	cond, args := readable(a, col)
-	if a.Scope().All() {
-		return cond, args
-	}
-	var ids []any
-	for _, p := range strings.Split(strings.Trim(a.OrgPath, "/"), "/") {
-		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return cond, args
-	}
-	return "(" + cond + " OR " + col + " IN (" + db.Placeholders(len(ids)) + "))", append(args, ids...)
-}
+func readableUp(a *auth.Actor, col string) (string, []any) { return a.Scope().InSubtreeOrAbove(col) }
 
 // addReceipt stores a receipt of entry id in tx.
 func (s *Service) addReceipt(ctx context.Context, tx *db.Tx, a *auth.Actor, id int64, r Receipt) error {

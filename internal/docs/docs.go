@@ -106,23 +106,7 @@ func New(d *db.DB) *Service { return &Service{DB: d, Files: files.New(d), Now: t
 
 // visible limits documents (column col names their unit) to the actor's
 // subtree and the units above the actor (see the package comment).
-func visible(a *auth.Actor, col string) (string, []any) {
-	sc := a.Scope()
-	if sc.All() {
-		return "1 = 1", nil
-	}
-	cond, args := sc.InSubtree(col)
-	var ids []any
-	for _, p := range strings.Split(strings.Trim(a.OrgPath, "/"), "/") {
-		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return cond, args
-	}
-	return "(" + cond + " OR " + col + " IN (" + db.Placeholders(len(ids)) + "))", append(args, ids...)
-}
+func visible(a *auth.Actor, col string) (string, []any) { return a.Scope().InSubtreeOrAbove(col) }
 
 // Input is a document's description.
 type Input struct {

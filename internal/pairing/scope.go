@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 
 	"shiliu/internal/auth"
@@ -50,34 +49,10 @@ func contactScope(a *auth.Actor, c string) (string, []any) {
 	return "(" + c + ".user_id = ? OR (" + org + " AND " + person + "))", append(append([]any{a.UserID}, args...), pargs...)
 }
 
-// ancestorIDs returns the ids of the units on an org path ('/1/4/9/' → 1,
-// 4, 9): the actor's unit and the units above it.
-func ancestorIDs(path string) []any {
-	var out []any
-	for _, s := range strings.Split(strings.Trim(path, "/"), "/") {
-		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // readableOrgs limits a column naming an org unit to the actor's subtree
 // and the units above the actor (duty rosters of the subdistrict are read
 // by the committees under it).
-func readableOrgs(a *auth.Actor, col string) (string, []any) {
-	sc := a.Scope()
-	if sc.All() {
-		return "1 = 1", nil
-	}
-	cond, args := sc.InSubtree(col)
-	cond = "(" + cond
-	if ids := ancestorIDs(a.OrgPath); len(ids) > 0 {
-		cond += " OR " + col + " IN (" + db.Placeholders(len(ids)) + ")"
-		args = append(args, ids...)
-	}
-	return cond + ")", args
-}
+func readableOrgs(a *auth.Actor, col string) (string, []any) { return a.Scope().InSubtreeOrAbove(col) }
 
 // officialRoles are the roles whose accounts may help as officials or be
 // named on a roster.

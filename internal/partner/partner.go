@@ -115,26 +115,7 @@ type Input struct {
 // actor's subtree or of a unit above it (the subdistrict's partners work
 // with its committees). A sibling's partner is not seen.
 func readable(a *auth.Actor, x string) (string, []any) {
-	sc := a.Scope()
-	if sc.All() {
-		return "1 = 1", nil
-	}
-	cond, args := sc.InSubtree(x + ".org_id")
-	if ids := ancestorIDs(a.OrgPath); len(ids) > 0 {
-		cond = "(" + cond + " OR " + x + ".org_id IN (" + db.Placeholders(len(ids)) + "))"
-		args = append(args, ids...)
-	}
-	return cond, args
-}
-
-func ancestorIDs(path string) []any {
-	var out []any
-	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
-		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
+	return a.Scope().InSubtreeOrAbove(x + ".org_id")
 }
 
 // holds reports whether the partner of the unit with path is in the

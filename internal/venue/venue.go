@@ -93,27 +93,7 @@ type Input struct {
 // of the actor's subtree, or of a unit above the actor (a committee books
 // its subdistrict's 民族之家). A sibling's venue is not seen.
 func readable(a *auth.Actor, v string) (string, []any) {
-	sc := a.Scope()
-	if sc.All() {
-		return "1 = 1", nil
-	}
-	cond, args := sc.InSubtree(v + ".org_id")
-	if ids := ancestorIDs(a.OrgPath); len(ids) > 0 {
-		cond = "(" + cond + " OR " + v + ".org_id IN (" + db.Placeholders(len(ids)) + "))"
-		args = append(args, ids...)
-	}
-	return cond, args
-}
-
-// ancestorIDs are the ids on an org path ('/1/4/9/' → 1, 4, 9).
-func ancestorIDs(path string) []any {
-	var out []any
-	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
-		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
+	return a.Scope().InSubtreeOrAbove(v + ".org_id")
 }
 
 // Manages reports whether the actor may change a venue of the unit with
