@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"shiliu/internal/audit"
@@ -109,19 +110,70 @@ func (s *Service) extendTx(ctx context.Context, tx *db.Tx, a *auth.Actor, series
 	}
 	dates := sr.Rule.Dates(sr.FirstDate, until)
 	c := &checked{Input: Input{OrgID: sr.OrgID, KindID: sr.KindID, Title: sr.Title, Place: sr.Place}, start: sr.StartTime, end: sr.EndTime}
+	// the new occurrences book the room the series' latest one holds
+	if s.Venues != nil {
+		err := tx.QueryRow(ctx, `SELECT b.venue_id, b.people FROM bookings b JOIN activities x ON x.id = b.activity_id
+			WHERE x.series_id = ? AND x.status <> 'cancelled' AND b.status <> 'cancelled' ORDER BY x.seq DESC LIMIT 1`, seriesID).Scan(&c.VenueID, &c.People)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+	}
 	n := 0
+	var unbooked []string
+	var firstUnbooked int64
 	for i := maxSeq; i < len(dates); i++ {
-		if _, err := s.insert(ctx, tx, a, c, dates[i], seriesID, i+1); err != nil {
+		id, err := s.insert(ctx, tx, a, c, dates[i], seriesID, i+1)
+		if err != nil {
 			return n, err
 		}
 		n++
+		if err := s.book(ctx, tx, a, c, id); err != nil {
+			// the room is taken or closed that day: the occurrence is kept
+			// without it and its organiser is told, the series goes on
+			e, ok := errs.As(err)
+			if !ok || (e.Kind != errs.Conflict && e.Kind != errs.Invalid) {
+				return n, err
+			}
+			if firstUnbooked == 0 {
+				firstUnbooked = id
+			}
+			unbooked = append(unbooked, dates[i])
+		}
 	}
 	_, err = tx.Exec(ctx, `UPDATE activity_series SET generated_until = ?, updated_at = ? WHERE id = ?`, until, db.FormatTime(s.Now()), seriesID)
 	if err != nil || n == 0 {
 		return n, err
 	}
+	detail := map[string]any{"generated_until": until, "added": n}
+	if len(unbooked) > 0 {
+		detail["unbooked"] = unbooked
+		if err := s.tellUnbooked(ctx, tx, sr, firstUnbooked, unbooked); err != nil {
+			return n, err
+		}
+	}
 	return n, audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionUpdate, Entity: "activity_series", EntityID: strconv.FormatInt(seriesID, 10),
-		Detail: map[string]any{"generated_until": until, "added": n}})
+		Detail: detail})
+}
+
+// NotifySeriesUnbooked is the notification kind telling a series' creator
+// that occurrences added later could not book the series' venue.
+const NotifySeriesUnbooked = "series_unbooked"
+
+// tellUnbooked tells the series' creator which new occurrences are without
+// their room, pointing at the first of them.
+func (s *Service) tellUnbooked(ctx context.Context, tx *db.Tx, sr *Series, first int64, dates []string) error {
+	if s.Notify == nil {
+		return nil
+	}
+	var creator sql.NullInt64
+	if err := tx.QueryRow(ctx, `SELECT created_by FROM activity_series WHERE id = ?`, sr.ID).Scan(&creator); err != nil {
+		return err
+	}
+	if !creator.Valid {
+		return nil
+	}
+	body := strings.Join(dates, "、")
+	return s.Notify.NotifyTx(ctx, tx, []int64{creator.Int64}, NotifySeriesUnbooked, sr.Title, body, "/activities/"+strconv.FormatInt(first, 10))
 }
 
 const seriesCols = `id, org_id, kind_id, title, rule, first_date, start_time, end_time, generated_until, place, status, version`

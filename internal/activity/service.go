@@ -30,6 +30,14 @@ type Service struct {
 	// Venues books a venue for an occurrence in the activity's own
 	// transaction (the venue service); nil when venues are not kept.
 	Venues Booker
+	// Notify tells a series' creator when occurrences added later cannot
+	// book its venue (the notification centre; nil: not told).
+	Notify Notifier
+}
+
+// Notifier writes in-app notifications in the caller's transaction.
+type Notifier interface {
+	NotifyTx(ctx context.Context, tx *db.Tx, users []int64, kind, title, body, link string) error
 }
 
 // Booker books and releases venues inside the transaction that writes the

@@ -124,6 +124,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases.Cal = cases.FromSource(a.Calendar.Calendar)
 	a.Cases.Log = log
 	a.Pairing.Feedback = a.Cases // a contact's opinion opens its case in the contact's transaction
+	a.Activity.Notify = a.Cases  // a series whose new occurrences cannot book its room tells its creator
 	a.Activity.Venues = a.Venue  // an activity books its venue in its own transaction
 	a.Partner.Notify = a.Cases   // agreements about to end are told in the notification centre
 	if cfg.WebhookURL != "" {

@@ -112,6 +112,46 @@ func (s *Service) AddAgreement(ctx context.Context, a *auth.Actor, partnerID int
 	if err := a.Require(auth.PartnerEdit); err != nil {
 		return nil, err
 	}
+	f := checkAgreement(&in)
+	var id int64
+	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
+		p, err := s.get(ctx, tx, a, partnerID)
+		if err != nil {
+			return err
+		}
+		if !holds(a, p.OrgPath) {
+			return errs.ErrOutOfScope
+		}
+		if len(f) > 0 {
+			return errs.InvalidFields(f)
+		}
+		var fileID int64
+		if in.File != nil {
+			st, err := s.Files.PutTx(ctx, tx, FileKind, in.FileName, in.File, a.UserID)
+			if err != nil {
+				return err
+			}
+			fileID = st.ID
+		}
+		now := db.FormatTime(s.Now())
+		id, err = tx.InsertID(ctx, `INSERT INTO agreements (partner_id, title, signed_on, starts_on, ends_on, file_id, note, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, partnerID, in.Title, in.SignedOn, in.StartsOn, in.EndsOn, db.NullID(fileID), in.Note,
+			db.NullID(a.UserID), now, now)
+		if err != nil {
+			return fmt.Errorf("insert agreement: %w", err)
+		}
+		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "agreement", EntityID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"partner_id": partnerID, "title": in.Title, "starts_on": in.StartsOn, "ends_on": in.EndsOn, "file_id": fileID}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Agreement(ctx, a, id)
+}
+
+// checkAgreement trims and checks an agreement's fields, returning the
+// field errors (none: valid) with the dates normalised in in.
+func checkAgreement(in *AgreementInput) map[string]string {
 	f := map[string]string{}
 	in.Title, in.Note = strings.TrimSpace(in.Title), strings.TrimSpace(in.Note)
 	switch {
@@ -147,9 +187,27 @@ func (s *Service) AddAgreement(ctx context.Context, a *auth.Actor, partnerID int
 	if in.EndsOn != "" && in.StartsOn != "" && in.EndsOn < in.StartsOn {
 		f["ends_on"] = "err.agreement_ends"
 	}
-	var id int64
+	return f
+}
+
+// UpdateAgreement changes an agreement's title, dates or note (a renewal
+// moves its end) and, when a new scan is given, replaces the scan; the
+// reminder is sent again for a new end date. version is the one the form
+// was read at.
+func (s *Service) UpdateAgreement(ctx context.Context, a *auth.Actor, id int64, version int, in AgreementInput) (*Agreement, error) {
+	if err := a.Require(auth.PartnerEdit); err != nil {
+		return nil, err
+	}
+	f := checkAgreement(&in)
 	err := s.DB.WithTx(ctx, func(tx *db.Tx) error {
-		p, err := s.get(ctx, tx, a, partnerID)
+		old, err := s.scanAgreement(tx.QueryRow(ctx, `SELECT `+agreementCols+agreementFrom+` WHERE g.id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		p, err := s.get(ctx, tx, a, old.PartnerID)
 		if err != nil {
 			return err
 		}
@@ -159,7 +217,10 @@ func (s *Service) AddAgreement(ctx context.Context, a *auth.Actor, partnerID int
 		if len(f) > 0 {
 			return errs.InvalidFields(f)
 		}
-		var fileID int64
+		if old.Version != version {
+			return errs.E(errs.Conflict, "err.version_conflict")
+		}
+		fileID := old.FileID
 		if in.File != nil {
 			st, err := s.Files.PutTx(ctx, tx, FileKind, in.FileName, in.File, a.UserID)
 			if err != nil {
@@ -167,15 +228,35 @@ func (s *Service) AddAgreement(ctx context.Context, a *auth.Actor, partnerID int
 			}
 			fileID = st.ID
 		}
-		now := db.FormatTime(s.Now())
-		id, err = tx.InsertID(ctx, `INSERT INTO agreements (partner_id, title, signed_on, starts_on, ends_on, file_id, note, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, partnerID, in.Title, in.SignedOn, in.StartsOn, in.EndsOn, db.NullID(fileID), in.Note,
-			db.NullID(a.UserID), now, now)
-		if err != nil {
-			return fmt.Errorf("insert agreement: %w", err)
+		reminded := old.RemindedAt
+		if in.EndsOn != old.EndsOn {
+			reminded = ""
 		}
-		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionCreate, Entity: "agreement", EntityID: strconv.FormatInt(id, 10),
-			Detail: map[string]any{"partner_id": partnerID, "title": in.Title, "starts_on": in.StartsOn, "ends_on": in.EndsOn, "file_id": fileID}})
+		res, err := tx.Exec(ctx, `UPDATE agreements SET title = ?, signed_on = ?, starts_on = ?, ends_on = ?, file_id = ?, note = ?, reminded_at = ?,
+			version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, in.Title, in.SignedOn, in.StartsOn, in.EndsOn, db.NullID(fileID), in.Note,
+			reminded, db.FormatTime(s.Now()), id, version)
+		if err != nil {
+			return fmt.Errorf("update agreement: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "err.version_conflict")
+		}
+		changes := map[string]any{}
+		diff := func(k, was, now string) {
+			if was != now {
+				changes[k] = map[string]string{"from": was, "to": now}
+			}
+		}
+		diff("title", old.Title, in.Title)
+		diff("signed_on", old.SignedOn, in.SignedOn)
+		diff("starts_on", old.StartsOn, in.StartsOn)
+		diff("ends_on", old.EndsOn, in.EndsOn)
+		diff("note", old.Note, in.Note)
+		if fileID != old.FileID {
+			changes["file_id"] = map[string]int64{"from": old.FileID, "to": fileID}
+		}
+		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: audit.ActionUpdate, Entity: "agreement", EntityID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"partner_id": old.PartnerID, "changes": changes}})
 	})
 	if err != nil {
 		return nil, err

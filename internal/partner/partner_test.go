@@ -17,6 +17,7 @@ import (
 	"shiliu/internal/db"
 	"shiliu/internal/dbtest"
 	"shiliu/internal/errs"
+	"shiliu/internal/errs/errstest"
 	"shiliu/internal/fixture"
 	"shiliu/internal/partner"
 )
@@ -303,3 +304,46 @@ func TestActivitiesDoneTogether(t *testing.T) {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// A renewed agreement moves its end; it is reminded again for the new end,
+// a stale form is refused, another committee cannot change it, and a bad
+// date names its field.
+func TestRenewAgreement(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFix(t, d)
+		pa := f.partner(t, f.staffA, f.tr.A.ID, "清真餐厅", partner.Restaurant)
+		g, err := f.s.AddAgreement(f.ctx, f.staffA, pa.ID, partner.AgreementInput{Title: "餐饮协议", StartsOn: "2026-03-01", EndsOn: "2027-03-10"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := f.s.RemindEnding(f.ctx); n != 1 {
+			t.Fatalf("%d reminders before the renewal", n)
+		}
+		in := partner.AgreementInput{Title: "餐饮协议（续签）", SignedOn: "2027-03-05", StartsOn: "2026-03-01", EndsOn: "2028-03-10"}
+		if _, err := f.s.UpdateAgreement(f.ctx, f.staffB, g.ID, g.Version, in); !errors.Is(err, errs.ErrOutOfScope) && !errors.Is(err, errs.ErrNotFound) {
+			t.Errorf("B renews A's agreement: %v", err)
+		}
+		bad := in
+		bad.EndsOn = "2025-01-01"
+		_, err = f.s.UpdateAgreement(f.ctx, f.staffA, g.ID, g.Version, bad)
+		errstest.WantFields(t, err, map[string]string{"ends_on": "err.agreement_ends"})
+		renewed, err := f.s.UpdateAgreement(f.ctx, f.staffA, g.ID, g.Version, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if renewed.EndsOn != "2028-03-10" || renewed.Title != "餐饮协议（续签）" || renewed.State != partner.StateCurrent || renewed.RemindedAt != "" {
+			t.Errorf("renewed: %+v", renewed)
+		}
+		_, err = f.s.UpdateAgreement(f.ctx, f.staffA, g.ID, g.Version, in)
+		errstest.WantKind(t, err, errs.Conflict, "err.version_conflict")
+		recs := fixture.AuditRecords(t, d, "update", "agreement", itoa(g.ID))
+		if len(recs) != 1 || !strings.Contains(recs[0].Detail, "2028-03-10") {
+			t.Errorf("audit of the renewal: %+v", recs)
+		}
+		// a year on, the new end comes due and is reminded again
+		f.now = clock.AddDate(1, 0, 0)
+		if n, _ := f.s.RemindEnding(f.ctx); n != 1 {
+			t.Errorf("%d reminders for the renewed end", n)
+		}
+	})
+}

@@ -592,9 +592,10 @@ var matrixBodies = map[string]bodyFunc{
 	"POST /partners/{id}": func(bodyCtx) (string, io.Reader) {
 		return form(url.Values{"name": {""}, "type": {"firm"}, "version": {"1"}})
 	},
-	"POST /partners/{id}/agreements": func(bodyCtx) (string, io.Reader) { return form(url.Values{"title": {""}}) },
-	"POST /api/v1/venues":            func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":""}`) },
-	"PUT /api/v1/venues/{id}":        func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":"","version":1}`) },
+	"POST /partners/{id}/agreements":        func(bodyCtx) (string, io.Reader) { return form(url.Values{"title": {""}}) },
+	"POST /partners/agreements/{id}/update": func(bodyCtx) (string, io.Reader) { return form(url.Values{"title": {""}, "version": {"1"}}) },
+	"POST /api/v1/venues":                   func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":""}`) },
+	"PUT /api/v1/venues/{id}":               func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":"","version":1}`) },
 	"POST /api/v1/venues/{id}/bookings": func(bodyCtx) (string, io.Reader) {
 		return jsonBody(`{"date":"2026-05-06","start_time":"10:00","end_time":"09:00","group_name":"x","purpose":"x","people":1}`)
 	},
@@ -604,6 +605,7 @@ var matrixBodies = map[string]bodyFunc{
 	"POST /api/v1/partners":                 func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":""}`) },
 	"PUT /api/v1/partners/{id}":             func(bodyCtx) (string, io.Reader) { return jsonBody(`{"name":"","version":1}`) },
 	"POST /api/v1/partners/{id}/agreements": func(bodyCtx) (string, io.Reader) { return jsonBody(`{"title":""}`) },
+	"PUT /api/v1/partners/agreements/{id}":  func(bodyCtx) (string, io.Reader) { return jsonBody(`{"title":"","version":1}`) },
 	"POST /api/v1/users": func(c bodyCtx) (string, io.Reader) {
 		return jsonBody(fmt.Sprintf(`{"username":"api%d","display_name":"接口用户","role":"liaison","org_id":%d}`, c.seq, c.m.A.ID))
 	},

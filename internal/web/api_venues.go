@@ -104,6 +104,7 @@ type apiAgreement struct {
 	State    string `json:"state" enum:"current,ending,ended,future"`
 	HasFile  bool   `json:"has_file" doc:"a scan is kept (opened on the partner's page)"`
 	Note     string `json:"note,omitempty"`
+	Version  int    `json:"version"`
 }
 
 type apiAgreementInput struct {
@@ -112,6 +113,8 @@ type apiAgreementInput struct {
 	StartsOn string `json:"starts_on" doc:"default: signed_on"`
 	EndsOn   string `json:"ends_on"`
 	Note     string `json:"note"`
+	// Version is the agreement's version as read, on an update.
+	Version int `json:"version,omitempty" doc:"on update: the version read (a stale one is a 409)"`
 }
 
 func toAPIVenue(v *venue.Venue) apiVenue {
@@ -149,7 +152,8 @@ func (in apiPartnerInput) input() partner.Input {
 }
 
 func toAPIAgreement(g *partner.Agreement) apiAgreement {
-	return apiAgreement{ID: g.ID, Title: g.Title, SignedOn: g.SignedOn, StartsOn: g.StartsOn, EndsOn: g.EndsOn, State: g.State, HasFile: g.FileID != 0, Note: g.Note}
+	return apiAgreement{ID: g.ID, Title: g.Title, SignedOn: g.SignedOn, StartsOn: g.StartsOn, EndsOn: g.EndsOn, State: g.State, HasFile: g.FileID != 0, Note: g.Note,
+		Version: g.Version}
 }
 
 func (s *Server) apiVenueList(w http.ResponseWriter, r *http.Request) {
@@ -380,4 +384,22 @@ func (s *Server) apiAgreementCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, toAPIAgreement(g))
+}
+
+func (s *Server) apiAgreementUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var in apiAgreementInput
+	if err == nil {
+		err = decode(r, &in)
+	}
+	var g *partner.Agreement
+	if err == nil {
+		g, err = s.Partner.UpdateAgreement(r.Context(), actorOf(r), id, in.Version, partner.AgreementInput{Title: in.Title, SignedOn: in.SignedOn,
+			StartsOn: in.StartsOn, EndsOn: in.EndsOn, Note: in.Note})
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toAPIAgreement(g))
 }

@@ -9,6 +9,7 @@ import (
 
 	"shiliu/internal/activity"
 	"shiliu/internal/auth"
+	"shiliu/internal/budget"
 	"shiliu/internal/errs"
 	"shiliu/internal/people"
 	"shiliu/internal/ref"
@@ -321,6 +322,10 @@ type activityShowPage struct {
 	Activity  *activity.Activity
 	Attendees []activity.Attendee
 	Partners  []activity.PartnerRef
+	// Costs are the valid spending entries paying for the activity, CostFen
+	// their sum.
+	Costs   []*budget.Spending
+	CostFen int64
 	// Lookup and Found: the sign-up search.
 	Lookup string
 	Found  []*people.Person
@@ -345,6 +350,9 @@ func (s *Server) activityShowWith(w http.ResponseWriter, r *http.Request, code i
 	}
 	if err == nil && s.Venue != nil {
 		p.Bookings, err = s.Venue.Bookings(r.Context(), a, venue.BookingFilter{ActivityID: id, WithCancelled: true})
+	}
+	if err == nil && s.Budget != nil {
+		p.Costs, _, p.CostFen, err = s.Budget.Spendings(r.Context(), a, budget.SpendFilter{ActivityID: id, Limit: 20})
 	}
 	if err == nil && p.Lookup != "" && a.Can(auth.PersonView) {
 		p.Found, err = s.People.SearchPage(r.Context(), a, people.Filter{Q: p.Lookup, Limit: 10})

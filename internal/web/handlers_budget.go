@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"shiliu/internal/auth"
@@ -160,6 +161,12 @@ func (s *Server) spendingForm(w http.ResponseWriter, r *http.Request, code int, 
 	var err error
 	if p.Units, err = s.Org.Tree(r.Context(), a, false); err == nil {
 		p.Links, err = s.Budget.Links(r.Context(), a, s.Budget.Year())
+	}
+	if err == nil && p.In.ActivityID != 0 && !slices.ContainsFunc(p.Links.Activities, func(o budget.Option) bool { return o.ID == p.In.ActivityID }) {
+		// the activity the form was opened from, though of another year
+		if x, xerr := s.Activity.Get(r.Context(), a, p.In.ActivityID); xerr == nil {
+			p.Links.Activities = append([]budget.Option{{ID: x.ID, Name: x.Date() + " " + x.Title}}, p.Links.Activities...)
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -125,12 +125,22 @@ type partnerShowPage struct {
 	Activities []partner.Activity
 	MayEdit    bool
 	MayOpen    bool
-	// In and Errors are the agreement form's.
-	In     partner.AgreementInput
-	Errors map[string]string
+	// In and Errors are the new agreement form's; EditIn and EditErrors
+	// the form of agreement EditID, sent back.
+	In         partner.AgreementInput
+	Errors     map[string]string
+	EditID     int64
+	EditIn     partner.AgreementInput
+	EditErrors map[string]string
 }
 
 func (s *Server) partnerPage(w http.ResponseWriter, r *http.Request, code int, id int64, in partner.AgreementInput, fieldErrs map[string]string) {
+	s.partnerPageWith(w, r, code, id, func(p *partnerShowPage) { p.In, p.Errors = in, fieldErrs })
+}
+
+// partnerPageWith renders a partner's page, with set filling in a form
+// sent back.
+func (s *Server) partnerPageWith(w http.ResponseWriter, r *http.Request, code int, id int64, set func(*partnerShowPage)) {
 	a := actorOf(r)
 	x, err := s.Partner.Get(r.Context(), a, id)
 	var acts []partner.Activity
@@ -141,8 +151,8 @@ func (s *Server) partnerPage(w http.ResponseWriter, r *http.Request, code int, i
 		s.fail(w, r, err)
 		return
 	}
-	p := &partnerShowPage{Page: s.page(r, "partners.title"), Partner: x, Activities: acts, MayEdit: partner.MayEdit(a, x), MayOpen: partner.MayOpenFiles(a, x),
-		In: in, Errors: fieldErrs}
+	p := &partnerShowPage{Page: s.page(r, "partners.title"), Partner: x, Activities: acts, MayEdit: partner.MayEdit(a, x), MayOpen: partner.MayOpenFiles(a, x)}
+	set(p)
 	p.Title = x.Name
 	s.render(w, r, code, "partner_show", p)
 }
@@ -198,4 +208,44 @@ func (s *Server) agreementFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serveStored(w, r, f)
+}
+
+// agreementUpdate changes or renews an agreement from the form on its
+// partner's page (a new scan replaces the old one).
+func (s *Server) agreementUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
+		s.fail(w, r, errs.InvalidFields(map[string]string{"file": "err.attachment_too_large"}))
+		return
+	}
+	a := actorOf(r)
+	g, err := s.Partner.Agreement(r.Context(), a, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := r.FormValue
+	in := partner.AgreementInput{Title: f("title"), SignedOn: f("signed_on"), StartsOn: f("starts_on"), EndsOn: f("ends_on"), Note: f("note")}
+	if file, hdr, err := r.FormFile("file"); err == nil {
+		defer file.Close()
+		in.File, in.FileName = file, hdr.Filename
+	}
+	version, _ := strconv.Atoi(f("version"))
+	_, err = s.Partner.UpdateAgreement(r.Context(), a, id, version, in)
+	if e, ok := errs.As(err); ok && (e.Kind == errs.Invalid || e.Kind == errs.Conflict) {
+		in.File = nil
+		msgs := s.fieldErrors(r, e)
+		s.partnerPageWith(w, r, status(err), g.PartnerID, func(p *partnerShowPage) { p.EditIn, p.EditErrors, p.EditID = in, msgs, id })
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(w, r, "ok", "partners.agreement_saved")
+	http.Redirect(w, r, "/partners/"+strconv.FormatInt(g.PartnerID, 10)+"#agreement-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }

@@ -59,6 +59,7 @@ var apiDocs = map[string]struct{ Summary, Body, Response string }{
 	"PUT /api/v1/partners/{id}":                    {"Update a partner of the caller's subtree (send the version you read)", "PartnerInput", "Partner"},
 	"GET /api/v1/partners/{id}/agreements":         {"A partner's agreements with their state (scans through the web page)", "", "AgreementList"},
 	"POST /api/v1/partners/{id}/agreements":        {"Record an agreement (without its scan; upload that on the partner's page)", "AgreementInput", "Agreement"},
+	"PUT /api/v1/partners/agreements/{id}":         {"Change or renew an agreement (a new end is reminded again); version is the one read", "AgreementInput", "Agreement"},
 	"GET /api/v1/honours":                          {"Honours in scope (year, kind_id, status, unit_id: a unit's subtree, household_id)", "", "HonourList"},
 	"POST /api/v1/honours":                         {"Nominate a household, building group, person or collective for an honour of a year (a committee)", "HonourInput", "Honour"},
 	"GET /api/v1/honours/{id}":                     {"One honour with its workflow state", "", "Honour"},

@@ -225,6 +225,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "GET /partners/{id}/edit", Perm: auth.PartnerEdit, Object: "partner", h: s.partnerEdit},
 		{Pattern: "POST /partners/{id}", Perm: auth.PartnerEdit, Object: "partner", h: s.partnerUpdate},
 		{Pattern: "POST /partners/{id}/agreements", Perm: auth.PartnerEdit, Object: "partner", h: s.agreementCreate},
+		{Pattern: "POST /partners/agreements/{id}/update", Perm: auth.PartnerEdit, Object: "agreement", h: s.agreementUpdate},
 		{Pattern: "GET /partners/agreements/{id}/file", Perm: auth.CommunityView, Object: "agreement", h: s.agreementFile},
 
 		// JSON API.
@@ -284,6 +285,7 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "PUT /api/v1/partners/{id}", Perm: auth.PartnerEdit, API: true, Object: "partner", h: s.apiPartnerUpdate},
 		{Pattern: "GET /api/v1/partners/{id}/agreements", Perm: auth.CommunityView, API: true, Object: "partner", h: s.apiAgreementList},
 		{Pattern: "POST /api/v1/partners/{id}/agreements", Perm: auth.PartnerEdit, API: true, Object: "partner", h: s.apiAgreementCreate},
+		{Pattern: "PUT /api/v1/partners/agreements/{id}", Perm: auth.PartnerEdit, API: true, Object: "agreement", h: s.apiAgreementUpdate},
 		// Honours, the budget, the rules and documents library.
 		{Pattern: "GET /api/v1/honours", Perm: auth.CommunityView, API: true, h: s.apiHonourList},
 		{Pattern: "POST /api/v1/honours", Perm: auth.HonourNominate, API: true, h: s.apiHonourNominate},

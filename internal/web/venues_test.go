@@ -135,5 +135,56 @@ func TestPartnerPagesAndScan(t *testing.T) {
 		if r := ca.get("/partners?ending=1"); !strings.Contains(r.Text(), "1 份30天内到期") {
 			t.Errorf("the list does not flag the agreement ending")
 		}
+		// renewed on the page for a year: no longer flagged; a reversed term
+		// is shown back in its form with the message
+		agreement := strings.TrimSuffix(file, "/file")
+		renew := url.Values{"title": {"助老送餐协议"}, "starts_on": {"2026-01-01"}, "ends_on": {"2025-12-01"}, "version": {"1"}}
+		if r := ca.postForm(agreement+"/update", renew); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Text(), "结束日期") {
+			t.Errorf("a reversed term: %d %s", r.Code, r.Summary())
+		}
+		renew.Set("ends_on", e.Clock.Now().In(ref.China).AddDate(1, 0, 10).Format("2006-01-02"))
+		if r := cb.postForm(agreement+"/update", renew); r.Code != http.StatusNotFound {
+			t.Errorf("B renews A's agreement: %d", r.Code)
+		}
+		if r := ca.postForm(agreement+"/update", renew); r.Code != http.StatusSeeOther {
+			t.Fatalf("renewal: %d %s", r.Code, r.Summary())
+		}
+		if r := ca.get("/partners?ending=1"); strings.Contains(r.Text(), "甲居委清真餐厅") {
+			t.Errorf("the renewed agreement is still flagged as ending")
+		}
+		if r := ca.get(file); r.Code != http.StatusOK {
+			t.Errorf("the scan after the renewal: %d", r.Code)
+		}
+	})
+}
+
+// TestActivityCost: an activity's page offers to record its cost; the
+// spending form opens with the activity chosen, and the page then shows
+// the entry and links it.
+func TestActivityCost(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		x, _ := e.activityAt(e.A, "古尔邦节联欢")
+		e.user("cost_a", auth.CommitteeStaff, e.A)
+		c := e.login("cost_a")
+		id := strconv.FormatInt(x.ID, 10)
+		page := c.get("/activities/" + id)
+		link := "/budget/spending/new?activity=" + id + "&amp;purpose=activity&amp;org=" + strconv.FormatInt(e.A.ID, 10)
+		if page.Code != http.StatusOK || !strings.Contains(page.Body, link) {
+			t.Fatalf("the activity page offers no cost: %d", page.Code)
+		}
+		form := c.get(strings.ReplaceAll(link, "&amp;", "&"))
+		if form.Code != http.StatusOK || !strings.Contains(form.Body, `<option value="`+id+`" selected>`) {
+			t.Fatalf("the spending form does not choose the activity: %d", form.Code)
+		}
+		r := c.postForm("/budget/spending", url.Values{"org_id": {strconv.FormatInt(e.A.ID, 10)}, "date": {x.Date()}, "purpose": {"activity"},
+			"amount": {"1,280.50"}, "payee": {"清真餐厅"}, "activity_id": {id}, "over_reason": {"年度预算尚未下达"}})
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("spending: %d %s", r.Code, r.Summary())
+		}
+		page = c.get("/activities/" + id)
+		if !strings.Contains(page.Text(), "¥1,280.50") || !strings.Contains(page.Text(), "清真餐厅") {
+			t.Errorf("the activity page does not show its cost: %s", page.Summary())
+		}
 	})
 }
