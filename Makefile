@@ -3,7 +3,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X shiliu/internal/app.Version=$(VERSION)
 
-.PHONY: build demo run test test-short bench lint fmt clean
+.PHONY: build demo run test test-short bench lint fmt clean vendor
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o shiliu ./cmd/shiliu
@@ -40,6 +40,15 @@ fmt:
 # Windows build for an office PC (pure Go, no C toolchain needed).
 windows:
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o shiliu.exe ./cmd/shiliu
+
+# The front-end packages embedded in the binary (pinned in web/vendor/package-lock.json),
+# copied into internal/web/static/vendor. Only needed to change their version: the copies
+# are committed, so a build needs no Node.js.
+vendor:
+	cd web/vendor && npm ci --no-audit --no-fund
+	cp web/vendor/node_modules/echarts/dist/echarts.common.min.js internal/web/static/vendor/
+	cp web/vendor/node_modules/echarts/LICENSE internal/web/static/vendor/echarts.LICENSE
+	cp web/vendor/node_modules/echarts/NOTICE internal/web/static/vendor/echarts.NOTICE
 
 clean:
 	rm -f shiliu shiliu.exe

@@ -137,7 +137,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Files = files.New(d)
 	a.Jobs = jobs.New(d, a.Files, a.Auth.ActorByID, log)
 	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Activity: a.Activity, Calendar: a.Calendar, Festival: a.Festival, Venue: a.Venue, Partner: a.Partner, Log: log, Version: Version,
-		Honour: a.Honour, Budget: a.Budget, Docs: a.Docs,
+		Honour: a.Honour, Budget: a.Budget, Docs: a.Docs, Figures: a.Figures,
 		Files: a.Files, Jobs: a.Jobs, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()

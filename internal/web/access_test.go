@@ -75,6 +75,7 @@ var permDomains = map[string]string{
 	"/budget": "community.|budget.", "/api/v1/budget": "community.|budget.",
 	"/festivals": "community.|festival.", "/api/v1/festivals": "community.|festival.",
 	"/docs": "doc.", "/api/v1/docs": "doc.",
+	"/stats": "figure.",
 	"/cases": "case.", "/attachments": "case.", "/settings/cases": "case.", "/settings/holidays": "case.", "/api/v1/cases": "case.",
 }
 

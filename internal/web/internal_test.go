@@ -267,3 +267,39 @@ func TestCodeKeysExist(t *testing.T) {
 	}
 	t.Logf("%d key literals checked", checked)
 }
+
+// TestStylesheetBalanced: every block of app.css is closed. A lost brace
+// once put every rule after it inside a phone-only media query, and
+// desktop pages silently lost their styles.
+func TestStylesheetBalanced(t *testing.T) {
+	b, err := staticFS.ReadFile("static/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	depth, line := 0, 1
+	inComment := false
+	for i := 0; i < len(b); i++ {
+		switch {
+		case b[i] == '\n':
+			line++
+		case inComment:
+			if b[i] == '*' && i+1 < len(b) && b[i+1] == '/' {
+				inComment, i = false, i+1
+			}
+		case b[i] == '/' && i+1 < len(b) && b[i+1] == '*':
+			inComment, i = true, i+1
+		case b[i] == '{':
+			depth++
+		case b[i] == '}':
+			depth--
+			if depth < 0 {
+				t.Fatalf("line %d: a } without its {", line)
+			}
+		case b[i] == '@' && depth > 0 && strings.HasPrefix(string(b[i:]), "@media"):
+			t.Errorf("line %d: @media inside a block (a block above is not closed)", line)
+		}
+	}
+	if depth != 0 {
+		t.Errorf("%d blocks not closed", depth)
+	}
+}

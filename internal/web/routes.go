@@ -205,6 +205,9 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /docs/{id}/versions", Perm: auth.DocEdit, Object: "doc", h: s.docVersion},
 		{Pattern: "GET /docs/files/{id}", Perm: auth.DocView, Object: "docversion", h: s.docFile},
 
+		// The statistics dashboard (figures, no names).
+		{Pattern: "GET /stats", Perm: auth.FigureView, h: s.stats},
+
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
 

@@ -21,6 +21,7 @@ import (
 	"shiliu/internal/docs"
 	"shiliu/internal/errs"
 	"shiliu/internal/festival"
+	"shiliu/internal/figures"
 	"shiliu/internal/files"
 	"shiliu/internal/honour"
 	"shiliu/internal/i18n"
@@ -51,6 +52,9 @@ type Deps struct {
 	Honour *honour.Service
 	Budget *budget.Service
 	Docs   *docs.Service
+	// Figures computes the report's figures (the dashboards); New makes it
+	// on DB when nil.
+	Figures *figures.Service
 	// Calendar is the holiday calendar (admins edit it).
 	Calendar *workday.Source
 	// Festival is the ethnic festival calendar.
@@ -99,6 +103,9 @@ func New(d Deps) (*Server, error) {
 		}
 		if s.Docs == nil {
 			s.Docs = docs.New(s.DB)
+		}
+		if s.Figures == nil {
+			s.Figures = figures.New(s.DB)
 		}
 	}
 	if s.DB != nil && s.Jobs == nil && s.Auth != nil {

@@ -179,6 +179,7 @@ var navItems = []struct {
 	perm            auth.Permission
 }{
 	{"nav.dashboard", "/", "home", auth.Self},
+	{"nav.stats", "/stats", "chart", auth.FigureView},
 	{"nav.my", "/my", "inbox", auth.CaseView},
 	{"nav.cases", "/cases", "phone", auth.CaseRead},
 	{"nav.persons", "/persons", "person", auth.PersonView},
