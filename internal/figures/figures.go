@@ -135,6 +135,8 @@ type Part struct {
 type Service struct {
 	DB  *db.DB
 	Now func() time.Time
+	// Snapshots are the approved figures; nil: none (always live).
+	Snapshots Snapshots
 }
 
 // New returns the service.
