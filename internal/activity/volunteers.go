@@ -391,3 +391,11 @@ func (s *Service) Volunteers(ctx context.Context, a *auth.Actor, from, to string
 	})
 	return out, nil
 }
+
+// HoursEntries is the hours ledger of the persons matching cond (alias p)
+// between from and to (dates, inclusive), from all four sources — the
+// figures' volunteer hours are computed from it, the same lines the
+// volunteers' page shows. Only entries whose Counts() is true count.
+func HoursEntries(ctx context.Context, d *db.DB, cond string, args []any, from, to string) ([]Entry, error) {
+	return (&Service{DB: d}).entries(ctx, cond, args, from, to)
+}

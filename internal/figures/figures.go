@@ -64,8 +64,10 @@ type Query struct {
 	UnitID   int64
 	UnitPath string
 	Period   Period
-	// Today bounds "held" activities and the activity of records.
+	// Today bounds "held" activities and the activity of records; Now is
+	// the moment (a stored timestamp) that bounds "overdue".
 	Today string
+	Now   string
 }
 
 // Subtree is the condition "column col names a unit of the query's
@@ -96,6 +98,14 @@ type Indicator struct {
 	// KeyName, when set, shows a key (a code) by its name.
 	Keys    func(q Query) (string, []any)
 	KeyName func(string) string
+	// KeyRecords selects the ids of the records one key of a Breakdown
+	// counts (the key as Keys gives it, before KeyName).
+	KeyRecords func(q Query, key string) (string, []any)
+	// Parts computes a Breakdown that is not a count of records (hours).
+	Parts func(ctx context.Context, d *db.DB, q Query) ([]Part, error)
+	// Decimals is how many decimals a Count that is a sum keeps (yuan 2,
+	// hours 1); 0 for counts.
+	Decimals int
 	// Needs names a table whose absence makes the figure not available
 	// (its part of the software is not installed yet).
 	Needs string
@@ -114,14 +124,19 @@ type Value struct {
 
 // Part is one key of a breakdown.
 type Part struct {
-	Key   string `json:"key"`
-	Count int64  `json:"count"`
+	Key string `json:"key"`
+	// Code is the key as stored (an ethnicity's code), what a record
+	// list's key= names.
+	Code  string  `json:"code"`
+	Count float64 `json:"count"`
 }
 
 // Service computes figures.
 type Service struct {
 	DB  *db.DB
 	Now func() time.Time
+	// Snapshots are the approved figures; nil: none (always live).
+	Snapshots Snapshots
 }
 
 // New returns the service.
@@ -149,7 +164,8 @@ func (s *Service) query(ctx context.Context, a *auth.Actor, unitID int64, p Peri
 	if err != nil {
 		return Query{}, err
 	}
-	return Query{UnitID: unitID, UnitPath: path, Period: p, Today: s.Now().In(china).Format(db.DateLayout)}, nil
+	now := s.Now()
+	return Query{UnitID: unitID, UnitPath: path, Period: p, Today: now.In(china).Format(db.DateLayout), Now: db.FormatTime(now)}, nil
 }
 
 var china = time.FixedZone("CST", 8*3600)
@@ -199,12 +215,23 @@ func (s *Service) compute(ctx context.Context, ind *Indicator, q Query) (Value, 
 		}
 	}
 	switch {
+	case ind.Parts != nil:
+		parts, err := ind.Parts(ctx, s.DB, q)
+		if err != nil {
+			return v, err
+		}
+		v.Available, v.Parts = true, parts
+		for _, p := range parts {
+			v.Number += p.Count
+		}
 	case ind.Kind == Breakdown:
 		query, args := ind.Keys(q)
 		rows, err := s.DB.Query(ctx, query, args...)
 		parts, err := db.Collect(rows, err, func(sc db.Scanner) (Part, error) {
 			var p Part
-			err := sc.Scan(&p.Key, &p.Count)
+			var n int64
+			err := sc.Scan(&p.Key, &n)
+			p.Code, p.Count = p.Key, float64(n)
 			if ind.KeyName != nil {
 				p.Key = ind.KeyName(p.Key)
 			}
@@ -215,7 +242,7 @@ func (s *Service) compute(ctx context.Context, ind *Indicator, q Query) (Value, 
 		}
 		v.Available, v.Parts = true, parts
 		for _, p := range parts {
-			v.Number += float64(p.Count)
+			v.Number += p.Count
 		}
 	case ind.Value != nil:
 		n, ok, err := ind.Value(ctx, s.DB, q)
@@ -245,27 +272,56 @@ func (s *Service) hasTable(ctx context.Context, name string) (bool, error) {
 	return n > 0, err
 }
 
-// Records returns the ids of the records a count counts, and their kind.
-// Reading the list of persons or households behind a figure needs the
-// registry's permission: leaders see figures, not names.
-func (s *Service) Records(ctx context.Context, a *auth.Actor, id string, unitID int64, p Period) (entity string, ids []int64, err error) {
+// EntityPerm is the permission that reads the records of each kind: a
+// record list needs it beside figure.view (leaders see figures, not names).
+var EntityPerm = map[string]auth.Permission{"person": auth.PersonView, "household": auth.PersonView, "case": auth.CaseView,
+	"activity": auth.CommunityView, "honour": auth.CommunityView, "pairing": auth.PairingView, "visit": auth.PairingView, "org": auth.OrgView}
+
+// HasRecords reports whether figure id (with key, for a breakdown) has a
+// record list.
+func (ind *Indicator) HasRecords(key string) bool {
+	if key != "" || ind.Kind == Breakdown {
+		return ind.KeyRecords != nil
+	}
+	return ind.Records != nil
+}
+
+// CanOpen reports whether the actor may open the figure's records.
+func (ind *Indicator) CanOpen(a *auth.Actor, key string) bool {
+	perm, ok := EntityPerm[ind.Entity]
+	return ok && ind.HasRecords(key) && a.Can(perm) && a.Can(auth.FigureView)
+}
+
+// Records returns the ids of the records a count (or one key of a
+// breakdown) counts, and their kind. Reading them needs the permission
+// that reads the entity: leaders see figures, not names.
+func (s *Service) Records(ctx context.Context, a *auth.Actor, id string, unitID int64, p Period, key string) (entity string, ids []int64, err error) {
 	if err := a.Require(auth.FigureView); err != nil {
 		return "", nil, err
 	}
 	ind := ByID(id)
-	if ind == nil || ind.Records == nil {
+	if ind == nil || !ind.HasRecords(key) {
 		return "", nil, errs.ErrNotFound
 	}
-	perm := map[string]auth.Permission{"person": auth.PersonView, "household": auth.PersonView, "case": auth.CaseView, "activity": auth.CommunityView,
-		"org": auth.OrgView}[ind.Entity]
-	if err := a.Require(perm); err != nil {
+	if err := a.Require(EntityPerm[ind.Entity]); err != nil {
 		return "", nil, err
 	}
 	q, err := s.query(ctx, a, unitID, p)
 	if err != nil {
 		return "", nil, err
 	}
-	query, args := ind.Records(q)
+	if ind.Needs != "" {
+		if ok, err := s.hasTable(ctx, ind.Needs); err != nil || !ok {
+			return ind.Entity, nil, err
+		}
+	}
+	var query string
+	var args []any
+	if ind.Kind == Breakdown {
+		query, args = ind.KeyRecords(q, key)
+	} else {
+		query, args = ind.Records(q)
+	}
 	rows, err := s.DB.Query(ctx, query+` ORDER BY 1`, args...)
 	ids, err = db.Collect(rows, err, db.ScanID)
 	return ind.Entity, ids, err
@@ -291,13 +347,15 @@ func Summary(vals map[string]Value) map[string]any {
 		case !v.Available:
 			out[ind.ID] = nil
 		case ind.Kind == Breakdown:
-			m := map[string]int64{}
+			m := map[string]any{}
 			for _, p := range v.Parts {
-				m[p.Key] = p.Count
+				m[p.Key] = jsonNumber(p.Count, ind.Decimals)
 			}
 			out[ind.ID] = m
 		case ind.Kind == Percent:
-			out[ind.ID] = json1(v.Number)
+			out[ind.ID] = fixed{v.Number, 1}
+		case ind.Decimals > 0:
+			out[ind.ID] = fixed{v.Number, ind.Decimals}
 		default:
 			out[ind.ID] = int64(v.Number)
 		}
@@ -305,9 +363,19 @@ func Summary(vals map[string]Value) map[string]any {
 	return out
 }
 
-// json1 keeps one decimal in JSON (12.0 stays a number with its decimal).
-type json1 float64
+// fixed keeps its decimals in JSON (12.0 stays a number with its decimal).
+type fixed struct {
+	v float64
+	n int
+}
 
-func (f json1) MarshalJSON() ([]byte, error) {
-	return []byte(strconv.FormatFloat(float64(f), 'f', 1, 64)), nil
+func (f fixed) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.FormatFloat(f.v, 'f', f.n, 64)), nil
+}
+
+func jsonNumber(v float64, decimals int) any {
+	if decimals == 0 {
+		return int64(v)
+	}
+	return fixed{v, decimals}
 }

@@ -147,7 +147,7 @@ func TestIndicators(t *testing.T) {
 			}
 			for _, u := range []*org.Unit{tr.A, tr.Sub} {
 				vals, _ := fs.Compute(ctx, admin, u.ID, figures.Year(2026))
-				_, ids, err := fs.Records(ctx, admin, ind.ID, u.ID, figures.Year(2026))
+				_, ids, err := fs.Records(ctx, admin, ind.ID, u.ID, figures.Year(2026), "")
 				if err != nil || float64(len(ids)) != vals[ind.ID].Number {
 					t.Errorf("%s of %s: %d records for the figure %v (%v)", ind.ID, u.Name, len(ids), vals[ind.ID].Number, err)
 				}
@@ -163,7 +163,7 @@ func TestIndicators(t *testing.T) {
 		if _, err := fs.Compute(ctx, leader, tr.A.ID, figures.Year(2026)); err != nil {
 			t.Errorf("leader's figures: %v", err)
 		}
-		if _, _, err := fs.Records(ctx, leader, "minority_registered", tr.A.ID, figures.Year(2026)); !errors.Is(err, errs.ErrForbidden) {
+		if _, _, err := fs.Records(ctx, leader, "minority_registered", tr.A.ID, figures.Year(2026), ""); !errors.Is(err, errs.ErrForbidden) {
 			t.Errorf("leader opens the persons behind a figure: %v", err)
 		}
 	})

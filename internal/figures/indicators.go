@@ -158,11 +158,8 @@ var Indicators = []Indicator{
 			err := d.QueryRow(ctx, `SELECT COUNT(DISTINCT p.ethnicity) FROM persons p WHERE p.id IN (`+sel+`)`, args...).Scan(&n)
 			return float64(n), err == nil, err
 		}},
-	{ID: "ethnic_breakdown", ZH: "各民族人数", EN: "Residents by group", Kind: Breakdown,
-		Definition: "户籍少数民族人口按民族分列，人数多的在前。", KeyName: EthnicName, Keys: func(q Query) (string, []any) {
-			sel, args := persons(minority + ` AND p.kind = 1`)(q)
-			return `SELECT p.ethnicity, COUNT(*) FROM persons p WHERE p.id IN (` + sel + `) GROUP BY p.ethnicity ORDER BY COUNT(*) DESC, p.ethnicity`, args
-		}},
+	{ID: "ethnic_breakdown", ZH: "各民族人数", EN: "Residents by group", Kind: Breakdown, Entity: "person",
+		Definition: "户籍少数民族人口按民族分列，人数多的在前。", KeyName: EthnicName, Keys: byEthnicity.keys, KeyRecords: byEthnicity.records},
 	{ID: "minority_floating", ZH: "流动少数民族人口", EN: "Floating minority residents", Kind: Count, Entity: "person",
 		Definition: "期末在册、户籍类型为流动的非汉族居民人数。", Records: persons(minority + ` AND p.kind = 2`)},
 	{ID: "minority_population", ZH: "少数民族人口（户籍与流动）", EN: "Minority residents (registered and floating)", Kind: Count, Entity: "person",
@@ -179,10 +176,10 @@ var Indicators = []Indicator{
 		Definition: "期末在册、标注为“联络员”的居民人数。", Records: persons(tagged(people.TagLiaison))},
 	{ID: "cases_handled", ZH: "办结诉求件数", EN: "Cases closed", Kind: Count, Entity: "case",
 		Definition: "期内办结的诉求件数（以办结时间计，含已回访）。", Records: closedCases},
-	{ID: "cases_by_channel", ZH: "办结诉求（按渠道）", EN: "Cases closed by channel", Kind: Breakdown,
-		Definition: "期内办结的诉求按受理渠道分列。", Keys: caseBreakdown("c.channel")},
-	{ID: "cases_by_kind", ZH: "办结诉求（按类别）", EN: "Cases closed by kind", Kind: Breakdown,
-		Definition: "期内办结的诉求按类别分列。", Keys: caseBreakdown("c.kind")},
+	{ID: "cases_by_channel", ZH: "办结诉求（按渠道）", EN: "Cases closed by channel", Kind: Breakdown, Entity: "case",
+		Definition: "期内办结的诉求按受理渠道分列。", Keys: byChannel.keys, KeyRecords: byChannel.records},
+	{ID: "cases_by_kind", ZH: "办结诉求（按类别）", EN: "Cases closed by kind", Kind: Breakdown, Entity: "case",
+		Definition: "期内办结的诉求按类别分列。", Keys: byCaseKind.keys, KeyRecords: byCaseKind.records},
 	{ID: "participating_families", ZH: "参与活动的少数民族家庭", EN: "Minority households taking part", Kind: Count, Entity: "household",
 		Definition: "期内至少有一名成员在已举办的活动中签到的少数民族家庭户数。", Records: participating},
 	{ID: "participating_families_pct", ZH: "参与活动的少数民族家庭比例（%）", EN: "Share of minority households taking part (%)", Kind: Percent,
@@ -202,27 +199,14 @@ var Indicators = []Indicator{
 			err := d.QueryRow(ctx, `SELECT COUNT(DISTINCT x.title) FROM activities x WHERE x.id IN (`+sel+`)`, args...).Scan(&n)
 			return float64(n), err == nil, err
 		}},
-	{ID: "activities_by_kind", ZH: "活动（按类别）", EN: "Activities by kind", Kind: Breakdown,
-		Definition: "期内已举办的活动按类别分列。", Keys: func(q Query) (string, []any) {
-			sel, args := held("1 = 1")(q)
-			return `SELECT k.name, COUNT(*) FROM activities x JOIN activity_kinds k ON k.id = x.kind_id WHERE x.id IN (` + sel + `)
-				GROUP BY k.name ORDER BY COUNT(*) DESC, k.name`, args
-		}},
-	{ID: "activities_by_month", ZH: "活动（按月）", EN: "Activities by month", Kind: Breakdown,
-		Definition: "期内已举办的活动按月份分列。", Keys: func(q Query) (string, []any) {
-			sel, args := held("1 = 1")(q)
-			return `SELECT substr(x.starts_at, 1, 7), COUNT(*) FROM activities x WHERE x.id IN (` + sel + `) GROUP BY substr(x.starts_at, 1, 7)
-				ORDER BY substr(x.starts_at, 1, 7)`, args
-		}},
+	{ID: "activities_by_kind", ZH: "活动（按类别）", EN: "Activities by kind", Kind: Breakdown, Entity: "activity",
+		Definition: "期内已举办的活动按类别分列。", Keys: byActivityKind.keys, KeyRecords: byActivityKind.records},
+	{ID: "activities_by_month", ZH: "活动（按月）", EN: "Activities by month", Kind: Breakdown, Entity: "activity",
+		Definition: "期内已举办的活动按月份分列。", Keys: byActivityMonth.keys, KeyRecords: byActivityMonth.records},
 }
 
-// caseBreakdown counts the period's closed cases by col.
-func caseBreakdown(col string) func(q Query) (string, []any) {
-	return func(q Query) (string, []any) {
-		sel, args := closedCases(q)
-		return `SELECT ` + col + `, COUNT(*) FROM cases c WHERE c.id IN (` + sel + `) GROUP BY ` + col + ` ORDER BY COUNT(*) DESC, ` + col, args
-	}
-}
+// the figures of honours, the budget, cases received, volunteers' hours
+// and pairings are in indicators_more.go, appended to Indicators there.
 
 // participating selects the minority households (a minority member living
 // there at the period's end) of the subtree with a member present at an
