@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"shiliu/internal/approval"
 	"strings"
 	"time"
 
@@ -51,6 +52,9 @@ type Deps struct {
 	Honour *honour.Service
 	Budget *budget.Service
 	Docs   *docs.Service
+	// Approval is the annual data sets and their approval; New makes it
+	// on DB when nil.
+	Approval *approval.Service
 	// Calendar is the holiday calendar (admins edit it).
 	Calendar *workday.Source
 	// Festival is the ethnic festival calendar.
@@ -99,6 +103,9 @@ func New(d Deps) (*Server, error) {
 		}
 		if s.Docs == nil {
 			s.Docs = docs.New(s.DB)
+		}
+		if s.Approval == nil {
+			s.Approval = approval.New(s.DB, nil)
 		}
 	}
 	if s.DB != nil && s.Jobs == nil && s.Auth != nil {
