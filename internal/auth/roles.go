@@ -126,6 +126,14 @@ const (
 	// DocView and DocEdit: the rules and documents library (制度).
 	DocView Permission = "doc.view"
 	DocEdit Permission = "doc.edit"
+
+	// ReportEdit: begin a unit's annual data set, write its narrative and
+	// submit it; ReportApprove: approve sets (a subdistrict's committees',
+	// then its own) and ask to unlock an approved one; ReportConsent: the
+	// security admin's consent to an unlock (never the one who asked).
+	ReportEdit    Permission = "report.edit"
+	ReportApprove Permission = "report.approve"
+	ReportConsent Permission = "report.consent"
 )
 
 // rolePermissions is the permission table. Keep it readable: one line a role.
@@ -133,19 +141,19 @@ var rolePermissions = map[Role][]Permission{
 	StreetAdmin: {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
 		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, CaseConfig, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView,
 		CommunityView, ActivityEdit, ActivityConfig, ActivityAttend, VenueBook, VenueManage, PartnerEdit, HoursLog, HoursApprove,
-		HonourNominate, HonourReview, HonourGrant, BudgetEdit, BudgetSpend, FestivalManage, DocView, DocEdit},
+		HonourNominate, HonourReview, HonourGrant, BudgetEdit, BudgetSpend, FestivalManage, DocView, DocEdit, ReportEdit, ReportApprove},
 	StreetStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
 		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, EmergencyView, PairingView, PairingEdit, VisitLog, FigureView,
 		CommunityView, ActivityEdit, ActivityAttend, VenueBook, VenueManage, PartnerEdit, HoursLog, HoursApprove,
-		HonourNominate, HonourReview, BudgetSpend, DocView, DocEdit},
+		HonourNominate, HonourReview, BudgetSpend, DocView, DocEdit, ReportEdit},
 	CommitteeStaff: {Self, OrgView, PersonView, PersonEdit, PersonReveal, PersonImport, PersonExport, PersonAssign,
 		CaseRead, CaseView, CaseIntake, CaseHandle, CaseAssign, PairingView, PairingEdit, VisitLog, FigureView,
 		CommunityView, ActivityEdit, ActivityAttend, VenueBook, PartnerEdit, HoursLog, HoursApprove,
-		HonourNominate, BudgetSpend, DocView, DocEdit},
+		HonourNominate, BudgetSpend, DocView, DocEdit, ReportEdit},
 	Liaison:    {Self, PersonView, CaseRead, CaseView, CaseIntake, PairingView, VisitLog, CommunityView, ActivityAttend, HoursLog, DocView},
 	Leader:     {Self, OrgView, CaseRead, EmergencyView, FigureView, DocView},
 	SysAdmin:   {Self, OrgView, OrgEdit, OrgImport, UserView, UserManage},
-	SecAdmin:   {Self, UserView, UserSecurity},
+	SecAdmin:   {Self, UserView, UserSecurity, ReportConsent},
 	AuditAdmin: {Self, AuditView},
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"shiliu/internal/approval"
 	"strings"
 	"time"
 
@@ -55,6 +56,9 @@ type Deps struct {
 	// Figures computes the report's figures (the dashboards); New makes it
 	// on DB when nil.
 	Figures *figures.Service
+	// Approval is the annual data sets and their approval; New makes it
+	// on DB when nil.
+	Approval *approval.Service
 	// Calendar is the holiday calendar (admins edit it).
 	Calendar *workday.Source
 	// Festival is the ethnic festival calendar.
@@ -106,6 +110,9 @@ func New(d Deps) (*Server, error) {
 		}
 		if s.Figures == nil {
 			s.Figures = figures.New(s.DB)
+		}
+		if s.Approval == nil {
+			s.Approval = approval.New(s.DB, s.Figures)
 		}
 	}
 	if s.DB != nil && s.Jobs == nil && s.Auth != nil {
