@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"shiliu/internal/activity"
+	"shiliu/internal/approval"
 	"shiliu/internal/auth"
 	"shiliu/internal/budget"
 	"shiliu/internal/cases"
@@ -56,6 +57,8 @@ type App struct {
 	Activity *activity.Service
 	// Figures computes the report's figures from the live records.
 	Figures *figures.Service
+	// Approval keeps the annual data sets, approved upward and frozen.
+	Approval *approval.Service
 	// Venue is venues and their bookings; Partner partner organisations
 	// and their agreements.
 	Venue   *venue.Service
@@ -124,9 +127,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Cases.Cal = cases.FromSource(a.Calendar.Calendar)
 	a.Cases.Log = log
 	a.Pairing.Feedback = a.Cases // a contact's opinion opens its case in the contact's transaction
-	a.Activity.Notify = a.Cases  // a series whose new occurrences cannot book its room tells its creator
-	a.Activity.Venues = a.Venue  // an activity books its venue in its own transaction
-	a.Partner.Notify = a.Cases   // agreements about to end are told in the notification centre
+	a.Approval = approval.New(d, a.Figures)
+	a.Figures.Snapshots = a.Approval // an approved year's summary is its snapshot
+	a.Activity.Notify = a.Cases      // a series whose new occurrences cannot book its room tells its creator
+	a.Activity.Venues = a.Venue      // an activity books its venue in its own transaction
+	a.Partner.Notify = a.Cases       // agreements about to end are told in the notification centre
 	if cfg.WebhookURL != "" {
 		a.Cases.Notifier = cases.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret)
 	}
@@ -137,7 +142,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Files = files.New(d)
 	a.Jobs = jobs.New(d, a.Files, a.Auth.ActorByID, log)
 	a.Web, err = web.New(web.Deps{DB: d, Auth: a.Auth, Org: a.Org, People: a.People, Pairing: a.Pairing, Cases: a.Cases, Activity: a.Activity, Calendar: a.Calendar, Festival: a.Festival, Venue: a.Venue, Partner: a.Partner, Log: log, Version: Version,
-		Honour: a.Honour, Budget: a.Budget, Docs: a.Docs, Figures: a.Figures,
+		Honour: a.Honour, Budget: a.Budget, Docs: a.Docs, Figures: a.Figures, Approval: a.Approval,
 		Files: a.Files, Jobs: a.Jobs, SecureCookies: cfg.SecureCookies()})
 	if err != nil {
 		d.Close()

@@ -13,6 +13,7 @@ import (
 	"shiliu/internal/db"
 	"shiliu/internal/dbtest"
 	"shiliu/internal/errs"
+	"shiliu/internal/figures"
 	"shiliu/internal/fixture"
 	"shiliu/internal/org"
 	"shiliu/internal/people"
@@ -145,6 +146,18 @@ func TestApprovalOrderAndSnapshot(t *testing.T) {
 		if bd, _ := vals["ethnic_breakdown"].(map[string]any); number(t, bd["回族"]) != 3 {
 			t.Errorf("snapshot breakdown %v", vals["ethnic_breakdown"])
 		}
+		// the JSON summary gives the snapshot with its version, or the
+		// live figures with approved null when asked
+		fs := figures.New(f.d)
+		fs.Snapshots = f.s
+		sum, err := fs.Report(f.ctx, f.leader, f.tr.Sub.ID, year, false)
+		if err != nil || sum["approved"] != 1 || number(t, sum["minority_registered"]) != 3 {
+			t.Errorf("approved summary: approved=%v minority_registered=%v %v", sum["approved"], sum["minority_registered"], err)
+		}
+		sum, err = fs.Report(f.ctx, f.leader, f.tr.Sub.ID, year, true)
+		if approved, has := sum["approved"]; err != nil || !has || approved != nil || number(t, sum["minority_registered"]) != 4 {
+			t.Errorf("live summary: approved=%v minority_registered=%v %v", sum["approved"], sum["minority_registered"], err)
+		}
 		// a unit never approved has no snapshot
 		if _, _, ok, err := f.s.Approved(f.ctx, f.tr.C.ID, year); ok || err != nil {
 			t.Errorf("C approved: %v %v", ok, err)
@@ -162,12 +175,15 @@ func TestApprovalOrderAndSnapshot(t *testing.T) {
 
 func number(t *testing.T, v any) float64 {
 	t.Helper()
-	n, ok := v.(json.Number)
-	if !ok {
-		t.Fatalf("%v (%T) is not a number", v, v)
+	switch n := v.(type) {
+	case json.Number:
+		x, _ := n.Float64()
+		return x
+	case int64:
+		return float64(n) // a live summary's count
 	}
-	x, _ := n.Float64()
-	return x
+	t.Fatalf("%v (%T) is not a number", v, v)
+	return 0
 }
 
 func TestUnlockAndReapproval(t *testing.T) {

@@ -63,6 +63,9 @@ Usage:
   shiliu festivals set ID YYYY-MM-DD --year YYYY --source TEXT [--end YYYY-MM-DD]
                                              record an official date (audited as (cli))
   shiliu festivals unset ID --year YYYY      back to the computed date
+  shiliu report summary --year YYYY --org CODE [--format json] [--out PATH] [--live]
+                                             the year's figures as one JSON object keyed by indicator id,
+                                             "approved": the snapshot's version (null: computed live)
   shiliu version
 
 Common flags (any subcommand, before or after its arguments):
@@ -81,7 +84,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
-	if cmd == "org" || cmd == "user" || cmd == "import" || cmd == "export" {
+	if cmd == "org" || cmd == "user" || cmd == "import" || cmd == "export" || cmd == "report" {
 		if len(rest) == 0 {
 			return fmt.Errorf("shiliu %s: missing subcommand (see shiliu help)", cmd)
 		}
@@ -118,6 +121,17 @@ func Run(ctx context.Context, args []string, env Env) error {
 			fs.BoolVar(&asJSON, "json", false, "print the outcome as one JSON object")
 			fs.StringVar(&errPath, "errors", "", "where to write the rejected rows (default: NAME.errors.xlsx next to FILE)")
 		}, 1, func(a *app.App, pos []string) error { return importPersons(ctx, a, env, pos[0], dry, asJSON, errPath) })
+	case "report summary":
+		var year int
+		var code, format, out string
+		var live bool
+		return withApp(ctx, cmd, rest, env, func(fs *flag.FlagSet) {
+			fs.IntVar(&year, "year", 0, "the year (default: this year)")
+			fs.StringVar(&code, "org", "", "code of the org unit (required)")
+			fs.StringVar(&format, "format", "json", "json")
+			fs.StringVar(&out, "out", "", "file to write (default: standard output)")
+			fs.BoolVar(&live, "live", false, "compute from the records even when the year is approved")
+		}, 0, func(a *app.App, _ []string) error { return reportSummary(ctx, a, env, year, code, format, out, live) })
 	case "export persons":
 		var committee string
 		var full bool

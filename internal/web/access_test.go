@@ -42,7 +42,7 @@ var objectKinds = map[string]bool{"org": true, "user": true, "token": true, "per
 	"venue": true, "booking": true, "partner": true, "agreement": true}
 
 // extraParams are path parameters other than {id}, with the value used.
-var extraParams = map[string]string{"year": "2024"}
+var extraParams = map[string]string{"year": "2024", "figure": "minority_registered"}
 
 // subtreeSamples are the paths requested for subtree patterns ("/static/").
 var subtreeSamples = map[string]string{"GET /static/": "/static/app.css"}
@@ -75,7 +75,7 @@ var permDomains = map[string]string{
 	"/budget": "community.|budget.", "/api/v1/budget": "community.|budget.",
 	"/festivals": "community.|festival.", "/api/v1/festivals": "community.|festival.",
 	"/docs": "doc.", "/api/v1/docs": "doc.",
-	"/stats": "figure.",
+	"/stats": "figure.", "/figures": "figure.",
 	"/cases": "case.", "/attachments": "case.", "/settings/cases": "case.", "/settings/holidays": "case.", "/api/v1/cases": "case.",
 }
 
@@ -250,6 +250,10 @@ func expect(rt web.Route, role auth.Role, place string) outcome {
 		// Leaders see emergencies only, liaisons the cases they took or
 		// are assigned: the matrix's cases are neither.
 		return notFound
+	case strings.HasPrefix(rt.Pattern, "GET /figures/") && !role.Has(auth.PersonView):
+		// The matrix opens the residents behind a figure: leaders see the
+		// figure, never the names.
+		return forbidden
 	case rt.Object == "" || place == "own" || place == "child":
 		return allowed
 	case place == "parent" && (rt.Object == "activity" || rt.Object == "activityphoto" || rt.Object == "team") &&

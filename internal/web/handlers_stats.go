@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -178,7 +177,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 			t.Label = ind.EN
 		}
 		if ind.Records != nil && mayOpenFigure(a, ind.Entity) {
-			t.Href = figureLink(id, unitID, p.Period, "")
+			t.Href = figures.Link(id, unitID, p.Period, "")
 		}
 		p.Tiles = append(p.Tiles, t)
 	}
@@ -228,34 +227,8 @@ func statUnits(list []*org.Unit) []*org.Unit {
 // mayOpenFigure: the lists behind a figure are records the actor may
 // read; a leader (figures, never names) sees numbers without links.
 func mayOpenFigure(a *auth.Actor, entity string) bool {
-	switch entity {
-	case "person", "household":
-		return a.Can(auth.PersonView)
-	case "case":
-		return a.Can(auth.CaseView)
-	case "activity":
-		return a.Can(auth.CommunityView)
-	case "org":
-		return a.Can(auth.OrgView)
-	case "":
-		return false
-	}
-	return a.Can(auth.CommunityView)
-}
-
-// figureLink is the record list of a figure (a breakdown's key).
-func figureLink(id string, unitID int64, p figures.Period, key string) string {
-	v := url.Values{"org": {strconv.FormatInt(unitID, 10)}}
-	if p.From == fmt.Sprintf("%04d-01-01", p.Year) && p.To == fmt.Sprintf("%04d-12-31", p.Year) {
-		v.Set("year", strconv.Itoa(p.Year))
-	} else {
-		v.Set("from", p.From)
-		v.Set("to", p.To)
-	}
-	if key != "" {
-		v.Set("key", key)
-	}
-	return "/figures/" + url.PathEscape(id) + "?" + v.Encode()
+	perm, ok := figures.EntityPerm[entity]
+	return ok && a.Can(perm)
 }
 
 // keyLabel shows a breakdown's key: a code of cases' channels, kinds and
@@ -288,7 +261,7 @@ func (c *statChart) fillParts(name string, v figures.Value, label func(string) s
 		ser.Data = append(ser.Data, float64(x.Count))
 		link := ""
 		if open {
-			link = figureLink(c.ID, unitID, p, x.Key)
+			link = figures.Link(c.ID, unitID, p, x.Code)
 		}
 		ser.Links = append(ser.Links, link)
 	}
@@ -323,7 +296,7 @@ func (c *statChart) fillMonths(thisYear, lastYear string, cur, prior figures.Val
 		a.Data, b.Data = append(a.Data, now[k]), append(b.Data, before[kb])
 		la, lb := "", ""
 		if open {
-			la, lb = figureLink(c.ID, unitID, p.Period, k), figureLink(c.ID, unitID, p.Prior, kb)
+			la, lb = figures.Link(c.ID, unitID, p.Period, k), figures.Link(c.ID, unitID, p.Prior, kb)
 		}
 		a.Links, b.Links = append(a.Links, la), append(b.Links, lb)
 	}
@@ -347,7 +320,7 @@ func childrenChart(s *Server, r *http.Request, kids []figures.Child, p figures.P
 		}
 		lr, lf := "", ""
 		if open {
-			lr, lf = figureLink("minority_registered", k.UnitID, p, ""), figureLink("minority_floating", k.UnitID, p, "")
+			lr, lf = figures.Link("minority_registered", k.UnitID, p, ""), figures.Link("minority_floating", k.UnitID, p, "")
 		}
 		reg.Links, flo.Links = append(reg.Links, lr), append(flo.Links, lf)
 	}

@@ -207,6 +207,7 @@ func (s *Server) routeTable() []Route {
 
 		// The statistics dashboard (figures, no names).
 		{Pattern: "GET /stats", Perm: auth.FigureView, h: s.stats},
+		{Pattern: "GET /figures/{figure}", Perm: auth.FigureView, h: s.figureRecords},
 
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
