@@ -50,12 +50,16 @@ type statTile struct {
 	Now, Before           figures.Value
 	Percent, Money        bool
 	Href                  string
+	// NowText and BeforeText are the numbers as shown ("<5" for a
+	// leader's small counts of a committee).
+	NowText, BeforeText string
+	Suppressed          bool
 }
 
 // Delta is the change from the year before, signed, or "" when either
 // side is not available.
 func (t statTile) Delta() string {
-	if !t.Now.Available || !t.Before.Available {
+	if !t.Now.Available || !t.Before.Available || t.Suppressed {
 		return ""
 	}
 	d := t.Now.Number - t.Before.Number
@@ -166,6 +170,23 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := info(r).Lang
+	// a leader looking at a committee: small counts are "<5", and a chart
+	// with such a cell is not drawn (its bars would give it away)
+	suppress := figures.Suppresses(a, string(p.Unit.Kind))
+	shown, shownPrior := figures.Show(cur, suppress), figures.Show(prior, suppress)
+	hidden := func(id string) bool {
+		for _, sh := range []figures.Shown{shown[id], shownPrior[id]} {
+			if sh.Suppressed {
+				return true
+			}
+			for _, c := range sh.Cells {
+				if c.Suppressed {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	for _, id := range statTiles {
 		ind := figures.ByID(id)
 		if ind == nil {
@@ -179,10 +200,20 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		if ind.Records != nil && mayOpenFigure(a, ind.Entity) {
 			t.Href = figures.Link(id, unitID, p.Period, "")
 		}
+		t.NowText, t.BeforeText = t.Number(t.Now), t.Number(t.Before)
+		if shown[id].Suppressed {
+			t.NowText, t.Suppressed = shown[id].Text, true
+		}
+		if shownPrior[id].Suppressed {
+			t.BeforeText, t.Suppressed = shownPrior[id].Text, true
+		}
 		p.Tiles = append(p.Tiles, t)
 	}
 	for _, c := range statCharts {
 		var ch statChart
+		if suppress && (c.ID == "children" || hidden(c.ID)) {
+			continue
+		}
 		if c.ID == "children" {
 			ch = childrenChart(s, r, kids, p.Period, mayOpenFigure(a, "person"))
 			if len(ch.Categories) == 0 {

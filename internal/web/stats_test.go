@@ -62,3 +62,26 @@ func TestStatsOpenRecords(t *testing.T) {
 		}
 	})
 }
+
+// TestStatsSuppressesForLeaders: a leader looking at a committee with
+// three Hui residents sees "<5", not 3, and no chart that would show it.
+func TestStatsSuppressesForLeaders(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		for i := 1; i <= 3; i++ {
+			e.person("回族居民"+strconv.Itoa(i), 900+i, e.A, nil)
+		}
+		e.user("sl_l", auth.Leader, e.S)
+		e.user("sl_s", auth.StreetAdmin, e.S)
+		url := "/stats?org=" + strconv.FormatInt(e.A.ID, 10)
+		lp := e.login("sl_l").get(url)
+		if lp.Code != http.StatusOK || !strings.Contains(lp.Body, "&lt;5") || strings.Contains(lp.Body, `id="chart-ethnic_breakdown"`) {
+			t.Errorf("the leader's view of committee A: %d, <5 shown %v, ethnic chart drawn %v", lp.Code, strings.Contains(lp.Body, "&lt;5"),
+				strings.Contains(lp.Body, `id="chart-ethnic_breakdown"`))
+		}
+		sp := e.login("sl_s").get(url)
+		if !strings.Contains(sp.Body, `id="chart-ethnic_breakdown"`) || strings.Contains(sp.Body, "&lt;5") {
+			t.Errorf("the subdistrict's staff see the committee's figures as they are")
+		}
+	})
+}
