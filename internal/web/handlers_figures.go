@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"shiliu/internal/errs"
 	"shiliu/internal/figures"
 	"shiliu/internal/org"
 )
@@ -25,6 +24,10 @@ type figureListPage struct {
 	Limit    int
 	PrevHref string
 	NextHref string
+	// FigureOnly: the viewer sees figures, not names (a leader); Shown is
+	// the figure as they see it.
+	FigureOnly bool
+	Shown      string
 }
 
 // figurePeriod reads year= or from=&to= (default: this year to date).
@@ -64,11 +67,21 @@ func (s *Server) figureRecords(w http.ResponseWriter, r *http.Request) {
 	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 	offset = max(offset, 0)
 	key := r.URL.Query().Get("key")
-	list, err := s.Figures.Open(r.Context(), a, id, unitID, p, key, limit, offset)
-	if errs.KindOf(err) == errs.Forbidden {
-		// the figure is theirs, the names behind it are not (a leader's)
-		s.deny(r, a, "permission", string(figures.EntityPerm[figures.ByID(id).Entity]))
+	ind := figures.ByID(id)
+	if !mayOpenFigure(a, ind.Entity) {
+		// a leader's: the figure and what it counts, not the names behind it
+		vals, err := s.Figures.Some(r.Context(), a, unitID, p, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		shown := figures.Show(vals, figures.Suppresses(a, string(unit.Kind)))[id]
+		pg := &figureListPage{Page: s.page(r, "figures.records_title", ind.ZH), Unit: unit, Period: p, List: &figures.List{Indicator: ind, Value: vals[id], Key: key},
+			FigureOnly: true, Shown: shown.Text, KeyName: s.keyLabel(info(r).Lang, id, key)}
+		s.render(w, r, http.StatusOK, "figure_records", pg)
+		return
 	}
+	list, err := s.Figures.Open(r.Context(), a, id, unitID, p, key, limit, offset)
 	if err != nil {
 		s.fail(w, r, err)
 		return
