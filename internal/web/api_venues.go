@@ -117,6 +117,12 @@ type apiAgreementInput struct {
 	Version int `json:"version,omitempty" doc:"on update: the version read (a stale one is a 409)"`
 }
 
+// input is the agreement the service takes (its scan is uploaded on the
+// partner's page).
+func (in apiAgreementInput) input() partner.AgreementInput {
+	return partner.AgreementInput{Title: in.Title, SignedOn: in.SignedOn, StartsOn: in.StartsOn, EndsOn: in.EndsOn, Note: in.Note}
+}
+
 func toAPIVenue(v *venue.Venue) apiVenue {
 	out := apiVenue{ID: v.ID, UnitID: v.OrgID, Unit: v.OrgName, Name: v.Name, Address: v.Address, Capacity: v.Capacity, Note: v.Note, Active: v.Active,
 		Version: v.Version, Hours: []apiHours{}}
@@ -376,8 +382,7 @@ func (s *Server) apiAgreementCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	var g *partner.Agreement
 	if err == nil {
-		g, err = s.Partner.AddAgreement(r.Context(), actorOf(r), id, partner.AgreementInput{Title: in.Title, SignedOn: in.SignedOn, StartsOn: in.StartsOn,
-			EndsOn: in.EndsOn, Note: in.Note})
+		g, err = s.Partner.AddAgreement(r.Context(), actorOf(r), id, in.input())
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -394,8 +399,7 @@ func (s *Server) apiAgreementUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	var g *partner.Agreement
 	if err == nil {
-		g, err = s.Partner.UpdateAgreement(r.Context(), actorOf(r), id, in.Version, partner.AgreementInput{Title: in.Title, SignedOn: in.SignedOn,
-			StartsOn: in.StartsOn, EndsOn: in.EndsOn, Note: in.Note})
+		g, err = s.Partner.UpdateAgreement(r.Context(), actorOf(r), id, in.Version, in.input())
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -172,16 +172,12 @@ func (s *Server) agreementCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
-		s.fail(w, r, errs.InvalidFields(map[string]string{"file": "err.attachment_too_large"}))
+	in, done, err := agreementForm(r)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	f := r.FormValue
-	in := partner.AgreementInput{Title: f("title"), SignedOn: f("signed_on"), StartsOn: f("starts_on"), EndsOn: f("ends_on"), Note: f("note")}
-	if file, hdr, err := r.FormFile("file"); err == nil {
-		defer file.Close()
-		in.File, in.FileName = file, hdr.Filename
-	}
+	defer done()
 	_, err = s.Partner.AddAgreement(r.Context(), actorOf(r), id, in)
 	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
 		in.File = nil
@@ -218,23 +214,19 @@ func (s *Server) agreementUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
-		s.fail(w, r, errs.InvalidFields(map[string]string{"file": "err.attachment_too_large"}))
+	in, done, err := agreementForm(r)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
+	defer done()
 	a := actorOf(r)
 	g, err := s.Partner.Agreement(r.Context(), a, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	f := r.FormValue
-	in := partner.AgreementInput{Title: f("title"), SignedOn: f("signed_on"), StartsOn: f("starts_on"), EndsOn: f("ends_on"), Note: f("note")}
-	if file, hdr, err := r.FormFile("file"); err == nil {
-		defer file.Close()
-		in.File, in.FileName = file, hdr.Filename
-	}
-	version, _ := strconv.Atoi(f("version"))
+	version, _ := strconv.Atoi(r.FormValue("version"))
 	_, err = s.Partner.UpdateAgreement(r.Context(), a, id, version, in)
 	if e, ok := errs.As(err); ok && (e.Kind == errs.Invalid || e.Kind == errs.Conflict) {
 		in.File = nil
@@ -248,4 +240,19 @@ func (s *Server) agreementUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(w, r, "ok", "partners.agreement_saved")
 	http.Redirect(w, r, "/partners/"+strconv.FormatInt(g.PartnerID, 10)+"#agreement-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+// agreementForm reads an agreement's form, with its scan if one was sent;
+// done closes the scan.
+func agreementForm(r *http.Request) (partner.AgreementInput, func(), error) {
+	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
+		return partner.AgreementInput{}, nil, errs.InvalidFields(map[string]string{"file": "err.attachment_too_large"})
+	}
+	f := r.FormValue
+	in := partner.AgreementInput{Title: f("title"), SignedOn: f("signed_on"), StartsOn: f("starts_on"), EndsOn: f("ends_on"), Note: f("note")}
+	done := func() {}
+	if file, hdr, err := r.FormFile("file"); err == nil {
+		in.File, in.FileName, done = file, hdr.Filename, func() { file.Close() }
+	}
+	return in, done, nil
 }
