@@ -157,7 +157,7 @@ func (s *Service) get(ctx context.Context, q querier, a *auth.Actor, id int64) (
 		return nil, err
 	}
 	if !a.Scope().Contains(x.OrgPath) {
-		return nil, errs.ErrNotFound
+		return nil, errs.ErrOutOfScope
 	}
 	return x, nil
 }

@@ -10,9 +10,11 @@ package figures
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"time"
 
@@ -101,6 +103,9 @@ type Indicator struct {
 	// KeyRecords selects the ids of the records one key of a Breakdown
 	// counts (the key as Keys gives it, before KeyName).
 	KeyRecords func(q Query, key string) (string, []any)
+	// KeyOrder: a breakdown's keys are in their own order (months), not
+	// largest first.
+	KeyOrder bool
 	// Parts computes a Breakdown that is not a count of records (hours).
 	Parts func(ctx context.Context, d *db.DB, q Query) ([]Part, error)
 	// Decimals is how many decimals a Count that is a sum keeps (yuan 2,
@@ -378,4 +383,59 @@ func jsonNumber(v float64, decimals int) any {
 		return int64(v)
 	}
 	return fixed{v, decimals}
+}
+
+// FromSummary reads a summary back (a stored snapshot's): the figures as
+// Compute returns them, so snapshots are shown through Show like live
+// figures. An id absent or null is not available; numbers may be
+// json.Number (a decoder with UseNumber), float64 or int64.
+func FromSummary(sum map[string]any) map[string]Value {
+	out := map[string]Value{}
+	num := func(v any) (float64, bool) {
+		switch x := v.(type) {
+		case json.Number:
+			f, err := x.Float64()
+			return f, err == nil
+		case float64:
+			return x, true
+		case int64:
+			return float64(x), true
+		case int:
+			return float64(x), true
+		case fixed:
+			return x.v, true
+		}
+		return 0, false
+	}
+	for _, ind := range Indicators {
+		raw, ok := sum[ind.ID]
+		if !ok || raw == nil {
+			out[ind.ID] = Value{ID: ind.ID}
+			continue
+		}
+		v := Value{ID: ind.ID, Available: true}
+		if m, isMap := raw.(map[string]any); isMap {
+			for k, c := range m {
+				n, _ := num(c)
+				v.Parts = append(v.Parts, Part{Key: k, Count: n})
+			}
+			sortParts(v.Parts, ind.KeyOrder)
+		} else if n, isNum := num(raw); isNum {
+			v.Number = n
+		} else {
+			v.Available = false
+		}
+		out[ind.ID] = v
+	}
+	return out
+}
+
+// sortParts puts a breakdown largest first, then by key (byKey: by key).
+func sortParts(ps []Part, byKey bool) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if !byKey && ps[i].Count != ps[j].Count {
+			return ps[i].Count > ps[j].Count
+		}
+		return ps[i].Key < ps[j].Key
+	})
 }

@@ -202,7 +202,7 @@ var Indicators = []Indicator{
 	{ID: "activities_by_kind", ZH: "活动（按类别）", EN: "Activities by kind", Kind: Breakdown, Entity: "activity",
 		Definition: "期内已举办的活动按类别分列。", Keys: byActivityKind.keys, KeyRecords: byActivityKind.records},
 	{ID: "activities_by_month", ZH: "活动（按月）", EN: "Activities by month", Kind: Breakdown, Entity: "activity",
-		Definition: "期内已举办的活动按月份分列。", Keys: byActivityMonth.keys, KeyRecords: byActivityMonth.records},
+		Definition: "期内已举办的活动按月份分列。", Keys: byActivityMonth.keys, KeyRecords: byActivityMonth.records, KeyOrder: true},
 }
 
 // the figures of honours, the budget, cases received, volunteers' hours

@@ -32,7 +32,7 @@ var more = []Indicator{
 	{ID: "cases_by_status", ZH: "受理诉求（按状态）", EN: "Cases received by status", Kind: Breakdown, Entity: "case", KeyName: caseStatusName,
 		Definition: "期内受理的诉求按当前办理状态分列。", Keys: byCaseStatus.keys, KeyRecords: byCaseStatus.records},
 	{ID: "cases_by_month", ZH: "受理诉求（按月）", EN: "Cases received by month", Kind: Breakdown, Entity: "case",
-		Definition: "期内受理的诉求按受理月份（北京时间）分列。", Keys: byCaseMonth.keys, KeyRecords: byCaseMonth.records},
+		Definition: "期内受理的诉求按受理月份（北京时间）分列。", Keys: byCaseMonth.keys, KeyRecords: byCaseMonth.records, KeyOrder: true},
 	{ID: "cases_overdue", ZH: "超期未办结诉求", EN: "Overdue open cases", Kind: Count, Entity: "case",
 		Definition: "期末（期末在今天之后时为此刻）尚未办结且已过办结时限的诉求件数。", Records: overdueCases},
 	{ID: "volunteer_hours", ZH: "志愿服务时长（小时）", EN: "Volunteer hours", Kind: Count, Decimals: 1, Needs: "volunteer_hours",

@@ -75,7 +75,8 @@ var permDomains = map[string]string{
 	"/budget": "community.|budget.", "/api/v1/budget": "community.|budget.",
 	"/festivals": "community.|festival.", "/api/v1/festivals": "community.|festival.",
 	"/docs": "doc.", "/api/v1/docs": "doc.",
-	"/stats": "figure.", "/figures": "figure.",
+	"/stats": "figure.", "/figures": "figure.", "/api/v1/indicators": "figure.", "/api/v1/dashboard": "figure.",
+	"/reports": "figure.|report.", "/api/v1/reports": "figure.|report.",
 	"/cases": "case.", "/attachments": "case.", "/settings/cases": "case.", "/settings/holidays": "case.", "/api/v1/cases": "case.",
 }
 
@@ -713,6 +714,7 @@ func TestAccessMatrix(t *testing.T) {
 			"agreement": {"own": {agOwn, ""}, "child": {agChild, ""}, "sibling": {agSibling, ""}, "parent": {agParent, ""}},
 		}
 		m.honourObjects(hOwn, hSibling)
+		m.reportObjects()
 
 		cases := 0
 		t.Run("no-login", func(t *testing.T) {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"shiliu/internal/figures"
 	"shiliu/internal/org"
@@ -94,6 +95,10 @@ func (s *Server) figureRecords(w http.ResponseWriter, r *http.Request) {
 	if key != "" && list.Indicator.KeyName != nil {
 		pg.KeyName = list.Indicator.KeyName(key)
 	}
+	for i := range list.Rows {
+		list.Rows[i].Title = s.rowText(info(r).Lang, ind.Entity, list.Rows[i].Title)
+		list.Rows[i].Sub = s.rowText(info(r).Lang, ind.Entity, list.Rows[i].Sub)
+	}
 	base := figures.Link(id, unitID, p, key)
 	if offset > 0 {
 		pg.PrevHref = base + "&offset=" + strconv.Itoa(max(offset-limit, 0))
@@ -102,4 +107,66 @@ func (s *Server) figureRecords(w http.ResponseWriter, r *http.Request) {
 		pg.NextHref = base + "&offset=" + strconv.Itoa(offset+limit)
 	}
 	s.render(w, r, http.StatusOK, "figure_records", pg)
+}
+
+// rowPrefixes are the catalogue prefixes of the codes a record list's row
+// holds, by kind of record (a case's kind and status, a pairing's helper
+// kind and status).
+var rowPrefixes = map[string][]string{
+	"case":    {"case_kind.", "case_status."},
+	"pairing": {"helper.", "pairings.status_"},
+}
+
+// rowText shows the codes in a record list's title or detail by their
+// names: each " · "-separated part that is a known code is translated.
+func (s *Server) rowText(lang, entity, text string) string {
+	prefixes := rowPrefixes[entity]
+	if len(prefixes) == 0 {
+		return text
+	}
+	parts := strings.Split(text, " · ")
+	for i, part := range parts {
+		for _, pre := range prefixes {
+			if t := s.cat.T(lang, pre+part); t != pre+part {
+				parts[i] = t
+				break
+			}
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+type figureIndexPage struct {
+	Page
+	Unit    *org.Unit
+	Units   []*org.Unit
+	Period  figures.Period
+	Year    int
+	Years   []int
+	Figures []FigureRow
+}
+
+// figureIndex lists every indicator with its definition and its value for
+// a unit over a year (this year: to date), each opening its records.
+func (s *Server) figureIndex(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	unit, p, err := s.figureUnit(r)
+	pg := &figureIndexPage{Page: s.page(r, "figures.index_title"), Unit: unit, Period: p, Year: p.Year}
+	var vals map[string]figures.Value
+	if err == nil {
+		pg.Units, err = s.Org.Tree(r.Context(), a, false)
+	}
+	if err == nil {
+		vals, err = s.Figures.Compute(r.Context(), a, unit.ID, p)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pg.Units = statUnits(pg.Units)
+	for y := s.Figures.Now().Year(); y >= s.Figures.Now().Year()-4; y-- {
+		pg.Years = append(pg.Years, y)
+	}
+	pg.Figures = s.figureRows(pg.Lang, vals, figures.Suppresses(a, string(unit.Kind)), true, unit.ID, p)
+	s.render(w, r, http.StatusOK, "figure_index", pg)
 }

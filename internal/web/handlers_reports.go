@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -14,79 +13,44 @@ import (
 // sets with their status, one set with its figures, narrative, workflow
 // and versions, and the security admin's unlock requests.
 
-// FigureRow is one figure as a page shows it.
+// FigureRow is one figure as a page shows it: through figures.Show, so a
+// leader's small counts of a committee are "<5" on every page.
 type FigureRow struct {
 	ID, Label, Definition string
-	// Text is the value ("—" when not available).
-	Text  string
-	Parts []figures.Part
+	figures.Shown
+	// Href opens the records counted (live figures only: a snapshot's
+	// records may have changed since it was approved); Cells' links in
+	// CellHref, by index.
+	Href     string
+	CellHref []string
 }
 
-// liveRows lays out computed figures in the engine's order.
-func liveRows(zh bool, vals map[string]figures.Value) []FigureRow {
-	return summaryRows(zh, figures.Summary(vals))
-}
-
-// summaryRows lays out a summary (live or a snapshot's) in the engine's
-// order; a snapshot's id the engine no longer knows comes last by its id.
-func summaryRows(zh bool, sum map[string]any) []FigureRow {
-	var out []FigureRow
-	seen := map[string]bool{}
-	add := func(id, label, def string, v any) {
-		row := FigureRow{ID: id, Label: label, Definition: def, Text: "—"}
-		switch x := v.(type) {
-		case nil:
-		case map[string]int64:
-			for k, n := range x {
-				row.Parts = append(row.Parts, figures.Part{Key: k, Count: float64(n)})
-			}
-		case map[string]any:
-			for k, n := range x {
-				c, _ := strconv.ParseFloat(jsonText(n), 64)
-				row.Parts = append(row.Parts, figures.Part{Key: k, Count: c})
-			}
-		default:
-			row.Text = jsonText(x)
+// figureRows lays out figures in the engine's order. With link (live
+// figures of unit over p) each number opens its records.
+func (s *Server) figureRows(lang string, vals map[string]figures.Value, suppress, link bool, unitID int64, p figures.Period) []FigureRow {
+	zh := lang != "en"
+	shown := figures.Show(vals, suppress)
+	out := make([]FigureRow, 0, len(figures.Indicators))
+	for _, ind := range figures.Indicators {
+		row := FigureRow{ID: ind.ID, Label: ind.ZH, Definition: ind.Definition, Shown: shown[ind.ID]}
+		if !zh {
+			row.Label = ind.EN
 		}
-		if row.Parts != nil {
-			sortParts(row.Parts)
-			row.Text = ""
+		recordable := link && row.Available && ind.Entity != "" && ind.Entity != "org"
+		if recordable && ind.Kind == figures.Count {
+			row.Href = figures.Link(ind.ID, unitID, p, "")
+		}
+		for i, c := range row.Cells {
+			row.Cells[i].Key = s.keyLabel(lang, ind.ID, c.Key)
+			h := ""
+			if recordable && ind.KeyRecords != nil {
+				h = figures.Link(ind.ID, unitID, p, c.Code)
+			}
+			row.CellHref = append(row.CellHref, h)
 		}
 		out = append(out, row)
 	}
-	for _, ind := range figures.Indicators {
-		seen[ind.ID] = true
-		if v, ok := sum[ind.ID]; ok {
-			label := ind.ZH
-			if !zh {
-				label = ind.EN
-			}
-			add(ind.ID, label, ind.Definition, v)
-		}
-	}
-	for id, v := range sum {
-		if !seen[id] {
-			add(id, id, "", v)
-		}
-	}
 	return out
-}
-
-func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "—"
-	}
-	return string(b)
-}
-
-// sortParts puts a breakdown largest first, then by key.
-func sortParts(ps []figures.Part) {
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && (ps[j].Count > ps[j-1].Count || ps[j].Count == ps[j-1].Count && ps[j].Key < ps[j-1].Key); j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
 }
 
 type reportIndexPage struct {
@@ -164,7 +128,6 @@ func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Page = s.page(r, "reports.show_title", x.OrgName, x.Year)
-	zh := p.Lang != "en"
 	want, _ := strconv.Atoi(r.URL.Query().Get("version"))
 	if want == 0 && x.Locked() {
 		want = x.ApprovedVersion
@@ -174,8 +137,9 @@ func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) {
 			p.Shown = &p.Snapshots[i]
 		}
 	}
+	suppress := figures.Suppresses(a, x.OrgKind)
 	if p.Shown != nil {
-		p.Figures = summaryRows(zh, p.Shown.Figures)
+		p.Figures = s.figureRows(p.Lang, figures.FromSummary(p.Shown.Figures), suppress, false, x.OrgID, figures.Year(x.Year))
 		p.Narrative = approval.Narrative{Work: p.Shown.Work, Problems: p.Shown.Problems, Plans: p.Shown.Plans}
 	} else {
 		vals, err := s.Approval.Live(r.Context(), a, x)
@@ -183,7 +147,7 @@ func (s *Server) reportShow(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		p.Figures = liveRows(zh, vals)
+		p.Figures = s.figureRows(p.Lang, vals, suppress, true, x.OrgID, figures.Year(x.Year))
 		p.Narrative = approval.Narrative{Work: x.Work, Problems: x.Problems, Plans: x.Plans}
 	}
 	s.render(w, r, http.StatusOK, "report_show", p)
@@ -270,4 +234,71 @@ func (s *Server) reportUnlocks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "report_unlocks", &reportUnlocksPage{Page: s.page(r, "reports.unlocks_title"), Sets: sets})
+}
+
+type reportComparePage struct {
+	Page
+	UnitID int64
+	Parent string
+	Year   int
+	Years  []int
+	Cols   []approval.Column
+	// Rows are the figures (not the breakdowns), a cell per column.
+	Rows []compareRow
+	// Pending counts the columns not approved.
+	Pending int
+}
+
+type compareRow struct {
+	Label, Definition string
+	// Cells: the text per column ("" for a column not approved).
+	Cells []string
+}
+
+// reportCompare shows the approved figures of the units under one (a
+// district's subdistricts) side by side, the units not approved marked.
+func (s *Server) reportCompare(w http.ResponseWriter, r *http.Request) {
+	a := actorOf(r)
+	p := &reportComparePage{Page: s.page(r, "reports.compare_title"), UnitID: a.OrgID, Year: s.Approval.Year() - 1}
+	if id, err := strconv.ParseInt(r.URL.Query().Get("org"), 10, 64); err == nil && id > 0 {
+		p.UnitID = id
+	}
+	if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil && y >= 2000 && y <= s.Approval.Year() {
+		p.Year = y
+	}
+	for y := s.Approval.Year(); y >= s.Approval.Year()-5; y-- {
+		p.Years = append(p.Years, y)
+	}
+	var err error
+	if p.Parent, p.Cols, err = s.Approval.Compare(r.Context(), a, p.UnitID, p.Year); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	zh := p.Lang != "en"
+	shown := make([]map[string]figures.Shown, len(p.Cols))
+	for i, c := range p.Cols {
+		if c.Approved() {
+			shown[i] = figures.Show(c.Figures, figures.Suppresses(a, c.OrgKind))
+		} else {
+			p.Pending++
+		}
+	}
+	for _, ind := range figures.Indicators {
+		if ind.Kind == figures.Breakdown {
+			continue
+		}
+		row := compareRow{Label: ind.ZH, Definition: ind.Definition}
+		if !zh {
+			row.Label = ind.EN
+		}
+		for i := range p.Cols {
+			text := ""
+			if shown[i] != nil {
+				text = shown[i][ind.ID].Text
+			}
+			row.Cells = append(row.Cells, text)
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	s.render(w, r, http.StatusOK, "report_compare", p)
 }

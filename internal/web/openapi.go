@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"shiliu/internal/figures"
 	"strings"
 )
 
@@ -81,6 +82,29 @@ var apiDocs = map[string]struct{ Summary, Body, Response string }{
 	"GET /api/v1/festivals/upcoming": {"Festivals of the next 60 days: residents of their groups in scope and hardship households with no visit planned", "", "UpcomingFestivalList"},
 }
 
+// The figures and the annual data sets.
+var apiDocsFigures = map[string]struct{ Summary, Body, Response string }{
+	"GET /api/v1/indicators":                  {"Every indicator: id, labels, the definition shown in the UI, kind and the records it counts", "", "IndicatorList"},
+	"GET /api/v1/indicators/{figure}":         {"One figure for a unit's subtree (org, default your unit) over year= or from=&to= (default this year to date); small counts of a committee are \"<5\" for leaders", "", "IndicatorValue"},
+	"GET /api/v1/indicators/{figure}/records": {"The records a figure (or one key=) counts, in your scope, masked; as many as the figure; opening is audited. Leaders: 403", "", "FigureRecords"},
+	"GET /api/v1/dashboard":                   {"Every figure of a unit's subtree over a period and over the same span of last year, with the units below", "", "Dashboard"},
+	"GET /api/v1/reports/summary":             {"The annual summary (year=, org=CODE, live=1): indicator ids to numbers, ethnic_breakdown an object, approved the version or null", "", "Summary"},
+	"GET /api/v1/reports":                     {"The subdistricts and committees of your scope with their data set of a year (year=, default last year)", "", "ReportRowList"},
+	"POST /api/v1/reports":                    {"Begin (or find) a unit's data set of a year", "ReportOpen", "ReportSet"},
+	"GET /api/v1/reports/{id}":                {"A data set with its approved versions (snapshots)", "", "ReportDetail"},
+	"PUT /api/v1/reports/{id}":                {"Write a draft's narrative (work, problems, plans); send the version read", "ReportStep", "ReportSet"},
+	"POST /api/v1/reports/{id}/submit":        {"Submit a draft for approval", "ReportStep", "ReportSet"},
+	"POST /api/v1/reports/{id}/approve":       {"Approve a submitted set and store its snapshot (a subdistrict's only when all its committees' are approved)", "ReportStep", "ReportSet"},
+	"POST /api/v1/reports/{id}/unlock":        {"Ask to unlock an approved set, with a reason; a security admin consents", "ReportStep", "ReportSet"},
+	"POST /api/v1/reports/{id}/consent":       {"Consent to an unlock (a security admin who did not ask); the set is a draft again", "ReportStep", "ReportSet"},
+}
+
+func init() {
+	for k, v := range apiDocsFigures {
+		apiDocs[k] = v
+	}
+}
+
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
 
 func obj(props map[string]any, required ...string) map[string]any {
@@ -106,7 +130,9 @@ func list(item string) map[string]any {
 }
 
 func openAPISchemas() map[string]any {
-	refs := map[reflect.Type]string{reflect.TypeOf(apiPerson{}): "Person"}
+	refs := map[reflect.Type]string{reflect.TypeOf(apiPerson{}): "Person", reflect.TypeOf(apiIndicator{}): "Indicator",
+		reflect.TypeOf(apiFigure{}): "Figure", reflect.TypeOf(apiCell{}): "FigureCell", reflect.TypeOf(figures.Row{}): "FigureRecord",
+		reflect.TypeOf(apiDashboardKid{}): "DashboardUnit", reflect.TypeOf(apiReportSet{}): "ReportSet", reflect.TypeOf(apiSnapshot{}): "ReportSnapshot"}
 	user := schemaOf(apiUser{}, refs)
 	user["properties"].(map[string]any)["initial_password"] = map[string]any{"type": "string", "description": "only in the response to POST /users"}
 	return map[string]any{
@@ -154,7 +180,25 @@ func openAPISchemas() map[string]any {
 		"SpendingList":    list("Spending"),
 		"VoidInput":       schemaOf(apiVoidInput{}, refs, "version", "reason"),
 		"Doc":             schemaOf(apiDoc{}, refs),
-		"DocList":         list("Doc"),
+		"Indicator":       schemaOf(apiIndicator{}, refs),
+		"IndicatorList":   list("Indicator"),
+		"Figure":          schemaOf(apiFigure{}, refs),
+		"FigureCell":      schemaOf(apiCell{}, refs),
+		"IndicatorValue":  schemaOf(apiIndicatorValue{}, refs),
+		"FigureRecord":    schemaOf(figures.Row{}, refs),
+		"FigureRecords":   schemaOf(apiRecords{}, refs),
+		"Dashboard":       schemaOf(apiDashboard{}, refs),
+		"DashboardUnit":   schemaOf(apiDashboardKid{}, refs),
+		"Summary": map[string]any{"type": "object", "description": "indicator id → number (percentages one decimal), breakdowns objects from key to count, null where not available; approved: the version or null",
+			"additionalProperties": true},
+		"ReportSet":      schemaOf(apiReportSet{}, refs),
+		"ReportRow":      schemaOf(apiReportRow{}, refs),
+		"ReportRowList":  list("ReportRow"),
+		"ReportSnapshot": schemaOf(apiSnapshot{}, refs),
+		"ReportDetail":   schemaOf(apiReportDetail{}, refs),
+		"ReportOpen":     schemaOf(apiReportOpen{}, refs, "unit_id", "year"),
+		"ReportStep":     schemaOf(apiReportStep{}, refs, "version"),
+		"DocList":        list("Doc"),
 		// Described by hand: bodies decoded into the services' own inputs.
 		"OrgUnitList":     list("OrgUnit"),
 		"PopulationInput": obj(map[string]any{"registered": tInt, "floating": tInt}, "registered", "floating"),

@@ -207,7 +207,20 @@ func (s *Server) routeTable() []Route {
 
 		// The statistics dashboard (figures, no names).
 		{Pattern: "GET /stats", Perm: auth.FigureView, h: s.stats},
+		{Pattern: "GET /figures", Perm: auth.FigureView, h: s.figureIndex},
 		{Pattern: "GET /figures/{figure}", Perm: auth.FigureView, h: s.figureRecords},
+
+		// The annual data sets: figures reviewed, narrative written, approved and locked.
+		{Pattern: "GET /reports", Perm: auth.FigureView, h: s.reportIndex},
+		{Pattern: "POST /reports", Perm: auth.ReportEdit, h: s.reportOpen},
+		{Pattern: "GET /reports/compare", Perm: auth.FigureView, h: s.reportCompare},
+		{Pattern: "GET /reports/unlocks", Perm: auth.ReportConsent, h: s.reportUnlocks},
+		{Pattern: "GET /reports/{id}", Perm: auth.FigureView, Object: "report", h: s.reportShow},
+		{Pattern: "POST /reports/{id}", Perm: auth.ReportEdit, Object: "report", h: s.reportUpdate},
+		{Pattern: "POST /reports/{id}/submit", Perm: auth.ReportEdit, Object: "report", h: s.reportSubmit},
+		{Pattern: "POST /reports/{id}/approve", Perm: auth.ReportApprove, Object: "report", h: s.reportApprove},
+		{Pattern: "POST /reports/{id}/unlock", Perm: auth.ReportApprove, Object: "report", h: s.reportUnlock},
+		{Pattern: "POST /reports/{id}/consent", Perm: auth.ReportConsent, Object: "report", h: s.reportConsent},
 
 		// Audit.
 		{Pattern: "GET /audit", Perm: auth.AuditView, h: s.auditIndex},
@@ -305,5 +318,20 @@ func (s *Server) routeTable() []Route {
 		{Pattern: "POST /api/v1/budget/spending/{id}/void", Perm: auth.BudgetSpend, API: true, Object: "spending", h: s.apiSpendingVoid},
 		{Pattern: "GET /api/v1/docs", Perm: auth.DocView, API: true, h: s.apiDocList},
 		{Pattern: "GET /api/v1/docs/{id}", Perm: auth.DocView, API: true, Object: "doc", h: s.apiDocGet},
+
+		// The figures and the annual data sets.
+		{Pattern: "GET /api/v1/indicators", Perm: auth.FigureView, API: true, h: s.apiIndicators},
+		{Pattern: "GET /api/v1/indicators/{figure}", Perm: auth.FigureView, API: true, h: s.apiIndicatorGet},
+		{Pattern: "GET /api/v1/indicators/{figure}/records", Perm: auth.FigureView, API: true, h: s.apiIndicatorRecords},
+		{Pattern: "GET /api/v1/dashboard", Perm: auth.FigureView, API: true, h: s.apiDashboard},
+		{Pattern: "GET /api/v1/reports/summary", Perm: auth.FigureView, API: true, h: s.apiSummary},
+		{Pattern: "GET /api/v1/reports", Perm: auth.FigureView, API: true, h: s.apiReportList},
+		{Pattern: "POST /api/v1/reports", Perm: auth.ReportEdit, API: true, h: s.apiReportOpen},
+		{Pattern: "GET /api/v1/reports/{id}", Perm: auth.FigureView, API: true, Object: "report", h: s.apiReportGet},
+		{Pattern: "PUT /api/v1/reports/{id}", Perm: auth.ReportEdit, API: true, Object: "report", h: s.apiReportUpdate},
+		{Pattern: "POST /api/v1/reports/{id}/submit", Perm: auth.ReportEdit, API: true, Object: "report", h: s.apiReportSubmit},
+		{Pattern: "POST /api/v1/reports/{id}/approve", Perm: auth.ReportApprove, API: true, Object: "report", h: s.apiReportApprove},
+		{Pattern: "POST /api/v1/reports/{id}/unlock", Perm: auth.ReportApprove, API: true, Object: "report", h: s.apiReportUnlock},
+		{Pattern: "POST /api/v1/reports/{id}/consent", Perm: auth.ReportConsent, API: true, Object: "report", h: s.apiReportConsent},
 	}
 }

@@ -114,6 +114,9 @@ func New(d Deps) (*Server, error) {
 		if s.Approval == nil {
 			s.Approval = approval.New(s.DB, s.Figures)
 		}
+		if s.Figures.Snapshots == nil {
+			s.Figures.Snapshots = s.Approval
+		}
 	}
 	if s.DB != nil && s.Jobs == nil && s.Auth != nil {
 		s.Jobs, s.ownJobs = jobs.New(s.DB, s.Files, s.Auth.ActorByID, s.Log), true

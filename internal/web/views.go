@@ -180,6 +180,8 @@ var navItems = []struct {
 }{
 	{"nav.dashboard", "/", "home", auth.Self},
 	{"nav.stats", "/stats", "chart", auth.FigureView},
+	{"nav.reports", "/reports", "book", auth.FigureView},
+	{"nav.report_unlocks", "/reports/unlocks", "check", auth.ReportConsent},
 	{"nav.my", "/my", "inbox", auth.CaseView},
 	{"nav.cases", "/cases", "phone", auth.CaseRead},
 	{"nav.persons", "/persons", "person", auth.PersonView},
