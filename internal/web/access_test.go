@@ -879,7 +879,11 @@ func TestListsStayInScope(t *testing.T) {
 		e.login(par.Username)
 		// Texts of the records outside A's subtree. (The name of A's parent
 		// may show: it is where A stands, shown as A's parent.)
-		secrets := []string{e.B.Name, e.L.Name, e.D.Name, e.B.Code, sib.Username, par.Username}
+		// A resident on each side, so the lists and figures have something
+		// to show and something to keep out.
+		e.person("范围内居民", 801, e.A, nil)
+		outside := e.person("范围外居民", 802, e.B, nil)
+		secrets := []string{e.B.Name, e.L.Name, e.D.Name, e.B.Code, sib.Username, par.Username, outside.Name}
 		for _, role := range auth.Roles {
 			u := e.user("l_"+string(role), role, e.A)
 			c := e.login(u.Username)

@@ -267,12 +267,21 @@ func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(r)
 	q := r.URL.Query()
-	year, err := strconv.Atoi(q.Get("year"))
+	// Without a year, this year; without an org, the caller's own unit.
+	year, err := s.Figures.Now().Year(), error(nil)
+	if q.Get("year") != "" {
+		year, err = strconv.Atoi(q.Get("year"))
+	}
 	if err != nil || year < 2000 || year > 2100 {
 		s.fail(w, r, errs.InvalidFields(map[string]string{"year": "err.year_range"}))
 		return
 	}
-	unit, err := s.Org.ByCode(r.Context(), q.Get("org"))
+	var unit *org.Unit
+	if q.Get("org") == "" {
+		unit, err = s.Org.Get(r.Context(), a, a.OrgID)
+	} else {
+		unit, err = s.Org.ByCode(r.Context(), q.Get("org"))
+	}
 	if errors.Is(err, errs.ErrNotFound) {
 		s.fail(w, r, errs.InvalidFields(map[string]string{"org": "err.report_unknown_org"}))
 		return

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"shiliu/internal/approval"
 	"shiliu/internal/errs"
@@ -169,7 +170,7 @@ func (s *Server) reportStep(w http.ResponseWriter, r *http.Request, done string,
 	err = step(id, version)
 	if e, ok := errs.As(err); ok && (e.Kind == errs.Invalid || e.Kind == errs.Conflict || e.Kind == errs.Forbidden && e.Key != "err.forbidden") {
 		if len(e.Fields) > 0 {
-			s.flash(w, r, "error", firstKey(e))
+			s.flash(w, r, "error", "reports.fields_error", s.reportFields(info(r).Lang, e.Fields))
 		} else {
 			s.flash(w, r, "error", e.Key, e.Args...)
 		}
@@ -182,6 +183,28 @@ func (s *Server) reportStep(w http.ResponseWriter, r *http.Request, done string,
 	}
 	s.flash(w, r, "ok", done)
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// reportFieldLabels name a data set's fields in a step's error, in the
+// order the page shows them.
+var reportFieldLabels = []struct{ field, label string }{
+	{"work", "reports.work"}, {"problems", "reports.problems"}, {"plans", "reports.plans"}, {"reason", "reports.unlock_reason"},
+}
+
+// reportFields says which fields a step found wrong: "主要工作：必填。…".
+func (s *Server) reportFields(lang string, fields map[string]string) string {
+	var parts []string
+	for _, f := range reportFieldLabels {
+		if k, ok := fields[f.field]; ok {
+			parts = append(parts, s.cat.T(lang, f.label)+"："+s.cat.T(lang, k))
+		}
+	}
+	if len(parts) == 0 {
+		for _, k := range fields {
+			parts = append(parts, s.cat.T(lang, k))
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func (s *Server) reportUpdate(w http.ResponseWriter, r *http.Request) {

@@ -245,7 +245,9 @@ func TestCodeKeysExist(t *testing.T) {
 				return true
 			}
 			s, err := strconv.Unquote(lit.Value)
-			if err != nil || !keyRE.MatchString(s) || perms[s] {
+			// A literal ending in "_" is a prefix the code completes
+			// ("pairings.status_" + status), not a key.
+			if err != nil || !keyRE.MatchString(s) || perms[s] || strings.HasSuffix(s, "_") {
 				return true
 			}
 			if ns, _, _ := strings.Cut(s, "."); !namespaces[ns] {

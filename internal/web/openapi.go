@@ -88,7 +88,7 @@ var apiDocsFigures = map[string]struct{ Summary, Body, Response string }{
 	"GET /api/v1/indicators/{figure}":         {"One figure for a unit's subtree (org, default your unit) over year= or from=&to= (default this year to date); small counts of a committee are \"<5\" for leaders", "", "IndicatorValue"},
 	"GET /api/v1/indicators/{figure}/records": {"The records a figure (or one key=) counts, in your scope, masked; as many as the figure; opening is audited. Leaders: 403", "", "FigureRecords"},
 	"GET /api/v1/dashboard":                   {"Every figure of a unit's subtree over a period and over the same span of last year, with the units below", "", "Dashboard"},
-	"GET /api/v1/reports/summary":             {"The annual summary (year=, org=CODE, live=1): indicator ids to numbers, ethnic_breakdown an object, approved the version or null", "", "Summary"},
+	"GET /api/v1/reports/summary":             {"The annual summary (year=, default this year; org=CODE, default your own unit; live=1): indicator ids to numbers, ethnic_breakdown an object, approved the version or null", "", "Summary"},
 	"GET /api/v1/reports":                     {"The subdistricts and committees of your scope with their data set of a year (year=, default last year)", "", "ReportRowList"},
 	"POST /api/v1/reports":                    {"Begin (or find) a unit's data set of a year", "ReportOpen", "ReportSet"},
 	"GET /api/v1/reports/{id}":                {"A data set with its approved versions (snapshots)", "", "ReportDetail"},

@@ -153,6 +153,11 @@ func TestReportPages(t *testing.T) {
 		s := e.login("rp_s")
 		own := follow(s, s.postForm("/reports", url.Values{"org_id": {strconv.FormatInt(e.S.ID, 10)}, "year": {year}}))
 		ownPath := regexp.MustCompile(`action="(/reports/\d+)"`).FindStringSubmatch(own.Body)[1]
+		empty := follow(s, s.postForm(ownPath+"/submit", url.Values{"version": {reportVersion(t, own)}}))
+		if !strings.Contains(empty.Text(), "主要工作：必填") || !strings.Contains(empty.Text(), "填报中") {
+			t.Errorf("submitting without the narrative: %s", empty.Summary())
+		}
+		own = follow(s, s.postForm(ownPath, url.Values{"version": {reportVersion(t, empty)}, "work": {"指导社区"}, "problems": {"无"}, "plans": {"继续"}}))
 		own = follow(s, s.postForm(ownPath+"/submit", url.Values{"version": {reportVersion(t, own)}}))
 		refused := follow(s, s.postForm(ownPath+"/approve", url.Values{"version": {reportVersion(t, own)}}))
 		if !strings.Contains(refused.Text(), "尚未审定") || !strings.Contains(refused.Text(), "甲居委会") || !strings.Contains(refused.Text(), "乙居委会") {
