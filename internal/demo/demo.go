@@ -168,6 +168,8 @@ type Result struct {
 	Venues VenueStats
 	// Honours is what the honours, budget and documents step made.
 	Honours HonourStats
+	// Reports is what the annual data sets step made.
+	Reports ReportStats
 }
 
 // Gen is the state a step works with.
@@ -205,6 +207,7 @@ var steps = []Step{
 	{"venues", genVenues},
 	{"activity bookings", genActivityBookings},
 	{"honours", genHonours},
+	{"reports", genReports},
 }
 
 // ErrNotEmpty is returned when the database already has org units: the demo
