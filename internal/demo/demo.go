@@ -60,6 +60,11 @@ type Options struct {
 	// none): minority residents and the Han members of their households.
 	// Benchmarks ask for 1,000,000.
 	Persons int
+	// Cases and Activities are more cases and activities (with their roll
+	// calls) written straight to the tables, beyond those the workflow
+	// steps make: the volume of a city's benchmarks (200,000 and 50,000).
+	// Zero for none.
+	Cases, Activities int
 	// Keys seal the registry's ID numbers and phones (the instance's keys,
 	// app.App.Keys). Required when Persons is not negative.
 	Keys *secret.Keys
@@ -168,6 +173,8 @@ type Result struct {
 	Venues VenueStats
 	// Honours is what the honours, budget and documents step made.
 	Honours HonourStats
+	// Volume is what the volume step wrote (Options.Cases, Activities).
+	Volume VolumeStats
 	// Reports is what the annual data sets step made.
 	Reports ReportStats
 }
@@ -207,6 +214,7 @@ var steps = []Step{
 	{"venues", genVenues},
 	{"activity bookings", genActivityBookings},
 	{"honours", genHonours},
+	{"volume", genVolume},
 	{"reports", genReports},
 }
 

@@ -92,3 +92,60 @@ func TestReports(t *testing.T) {
 		}
 	})
 }
+
+// The volume of a benchmark: the cases and activities asked for, on top of
+// the workflow's, each in a committee with residents of it; the case
+// counter moved past them so the next intake gets a free number; the
+// figures count them.
+func TestVolume(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		opt := registryOpt(testKeys(t))
+		opt.Cases, opt.Activities = 3000, 400
+		res, err := demo.Generate(ctx, d, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := res.Volume; v.Cases != 3000 || v.Activities != 400 || v.Attendance < 400*5/2 {
+			t.Fatalf("volume written: %+v", v)
+		}
+		count := func(q string) int {
+			t.Helper()
+			var n int
+			if err := d.QueryRow(ctx, q).Scan(&n); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			return n
+		}
+		if n := count(`SELECT COUNT(*) FROM cases`); n != 3000+res.Activity.Cases {
+			t.Errorf("%d cases, want 3000 + %d of the workflow", n, res.Activity.Cases)
+		}
+		// (the volume's are the last written)
+		if n := count(`SELECT COUNT(*) FROM cases c JOIN persons p ON p.id = c.person_id WHERE p.org_id <> c.org_id AND c.id > (SELECT MAX(id) - 3000 FROM cases)`); n != 0 {
+			t.Errorf("%d cases in another committee than their caller's", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM cases WHERE status IN ('closed', 'followed_up') AND closed_at = ''`); n != 0 {
+			t.Errorf("%d closed cases without a closing time", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM attendance a JOIN activities x ON x.id = a.activity_id JOIN persons p ON p.id = a.person_id
+			WHERE p.org_id <> x.org_id AND x.id > (SELECT MAX(id) - 400 FROM activities)`); n != 0 {
+			t.Errorf("%d attendances of residents of another committee", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM cases c WHERE CAST(substr(c.code, 6) AS INTEGER) > (SELECT seq FROM case_counters k WHERE k.year = CAST(substr(c.code, 1, 4) AS INTEGER))`); n != 0 {
+			t.Errorf("%d case numbers beyond their year's counter", n)
+		}
+		fig := figures.New(d)
+		fig.Now = func() time.Time { return today }
+		p, err := figures.Range(today.AddDate(-1, 0, 0).Format("2006-01-02"), today.Format("2006-01-02"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals, err := fig.Compute(ctx, auth.System("test"), res.RootID, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := vals["cases_received"].Number; n < 3000 {
+			t.Errorf("the district's cases received over the year: %v, want at least the 3000 written", n)
+		}
+	})
+}
