@@ -129,3 +129,28 @@ func TestLoginPassword(t *testing.T) {
 		}
 	})
 }
+
+// The machine's operator may start a session for a user (what `shiliu
+// bench` measures pages with); no user may, not even for themselves; the
+// session is audited as started by the operator.
+func TestSystemSession(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newAccounts(t, d)
+		if _, err := f.s.SystemSession(ctx, f.li, f.li.UserID); !errors.Is(err, errs.ErrForbidden) {
+			t.Errorf("a user started a session without a password: %v", err)
+		}
+		tok, err := f.s.SystemSession(ctx, auth.System("bench"), f.wu.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := f.s.Session(ctx, tok)
+		if err != nil || u.ID != f.wu.UserID {
+			t.Fatalf("the session is %+v, %v; want wu's", u, err)
+		}
+		var n int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'login' AND username = '(bench)' AND detail LIKE '%started_by%'`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%d audit records of the operator's session (%v)", n, err)
+		}
+	})
+}

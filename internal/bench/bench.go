@@ -65,6 +65,15 @@ type Config struct {
 	Seed uint64
 	// Requests per search kind and user (default 300).
 	Requests int
+	// Cases and Activities are the cases and the activities (with their
+	// roll calls) written beyond the demo's workflow (default one case per
+	// 5 persons and one activity per 20: 200,000 and 50,000 at 1,000,000
+	// persons; negative for none).
+	Cases, Activities int
+	// FigureRequests per figures page and user (default 20).
+	FigureRequests int
+	// Only measures one part: "search" or "figures" (default both).
+	Only string
 	// DataDir is the data directory; empty for a temporary one, removed by
 	// Close. A directory (or DSN) that already holds a generated district
 	// is reused as it is.
@@ -94,6 +103,15 @@ func (c *Config) normalise() {
 	if c.Requests == 0 {
 		c.Requests = 300
 	}
+	if c.Cases == 0 {
+		c.Cases = c.Persons / 5
+	}
+	if c.Activities == 0 {
+		c.Activities = c.Persons / 20
+	}
+	if c.FigureRequests == 0 {
+		c.FigureRequests = 20
+	}
 }
 
 // User is an account searches are sent as.
@@ -102,6 +120,9 @@ type User struct {
 	Label string
 	Actor *auth.Actor
 	token string
+	// session is a signed-in browser session (the figures' pages); orgCode
+	// the code of the user's unit.
+	session, orgCode string
 	// Visible is the number of active persons in the user's scope.
 	Visible int
 	// scope: the committees the user sees, and a sample of their persons.
@@ -175,7 +196,7 @@ func Start(ctx context.Context, cfg Config) (env *Env, err error) {
 	e.logf("generating %d persons (%d subdistricts × %d committees) on %s…", cfg.Persons, cfg.Subdistricts, cfg.CommitteesPerSubdistrict, e.Engine)
 	start := time.Now()
 	res, err := demo.Generate(ctx, a.DB, demo.Options{Seed: cfg.Seed, Subdistricts: cfg.Subdistricts, CommitteesPerSubdistrict: cfg.CommitteesPerSubdistrict,
-		Persons: cfg.Persons, Keys: a.Keys, Argon: a.Auth.Argon})
+		Persons: cfg.Persons, Cases: max(cfg.Cases, 0), Activities: max(cfg.Activities, 0), Keys: a.Keys, Argon: a.Auth.Argon})
 	switch {
 	case errors.Is(err, demo.ErrNotEmpty):
 		e.logf("the database already holds a district: reusing it")
@@ -307,7 +328,14 @@ func (e *Env) prepareUsers(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("token for %s: %w", x.u.Username, err)
 		}
-		u := &User{Label: x.label + " (" + x.u.OrgName + ")", Actor: actor, token: tok}
+		sess, err := a.Auth.SystemSession(ctx, auth.System("bench"), x.u.ID)
+		if err != nil {
+			return fmt.Errorf("session for %s: %w", x.u.Username, err)
+		}
+		u := &User{Label: x.label + " (" + x.u.OrgName + ")", Actor: actor, token: tok, session: sess}
+		if err := a.DB.QueryRow(ctx, `SELECT code FROM org_units WHERE id = ?`, actor.OrgID).Scan(&u.orgCode); err != nil {
+			return err
+		}
 		lo, hi := actor.Scope().PathRange()
 		rows, err := a.DB.Query(ctx, `SELECT id FROM org_units WHERE kind = 'committee' AND archived = 0 AND path >= ? AND path < ? ORDER BY id`, lo, hi)
 		if u.committees, err = db.Collect(rows, err, db.ScanID); err != nil {
@@ -625,11 +653,20 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (ok bool, err error) {
 		return false, err
 	}
 	defer e.Close()
-	results := e.RunAll(ctx)
-	e.Report(w, results)
 	ok = true
-	for _, r := range results {
-		ok = ok && r.OK()
+	if cfg.Only == "" || cfg.Only == "search" {
+		results := e.RunAll(ctx)
+		e.Report(w, results)
+		for _, r := range results {
+			ok = ok && r.OK()
+		}
+	}
+	if cfg.Only == "" || cfg.Only == "figures" {
+		results := e.RunFigures(ctx)
+		e.ReportFigures(w, results)
+		for _, r := range results {
+			ok = ok && r.OK()
+		}
 	}
 	return ok, nil
 }

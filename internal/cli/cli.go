@@ -56,7 +56,7 @@ Usage:
   shiliu user passwd USERNAME [--password-stdin]
   shiliu user list
   shiliu user disable USERNAME | user enable USERNAME
-  shiliu bench [--persons N] [--subdistricts N] [--committees N] [--requests N] [--check]
+  shiliu bench [--persons N] [--subdistricts N] [--committees N] [--cases N] [--activities N] [--requests N] [--figure-requests N] [--only search|figures] [--check]
                                              measure search through HTTP on a generated district
                                              (fresh temporary database unless --data or --db is given)
   shiliu festivals [--year YYYY] [--json]    the year's ethnic festivals (date null when not known)
@@ -276,6 +276,10 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	fs.IntVar(&bc.Subdistricts, "subdistricts", 0, "subdistricts of the generated district (default: one per 4,000 persons)")
 	fs.IntVar(&bc.CommitteesPerSubdistrict, "committees", 8, "committees per subdistrict")
 	fs.IntVar(&bc.Requests, "requests", 300, "requests per search kind and user")
+	fs.IntVar(&bc.Cases, "cases", 0, "cases beyond the demo's (default one per 5 persons; -1 for none)")
+	fs.IntVar(&bc.Activities, "activities", 0, "activities with roll calls beyond the demo's (default one per 20 persons; -1 for none)")
+	fs.IntVar(&bc.FigureRequests, "figure-requests", 20, "requests per figures page and user")
+	fs.StringVar(&bc.Only, "only", "", "measure only \"search\" or \"figures\" (default both)")
 	fs.Uint64Var(&bc.Seed, "seed", 1, "seed of the generator and of the searched values")
 	fs.BoolVar(&check, "check", false, "exit non-zero when a search kind misses its target")
 	pos, err := parse(fs, args)
@@ -284,6 +288,9 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("shiliu bench takes no arguments, got %q", pos)
+	}
+	if bc.Only != "" && bc.Only != "search" && bc.Only != "figures" {
+		return fmt.Errorf("shiliu bench --only takes search or figures, not %q", bc.Only)
 	}
 	// A temporary data directory unless one is named: a directory (or
 	// database) that already holds a district is measured as it is.
@@ -298,7 +305,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if check && !ok {
-		return errors.New("shiliu bench: a search kind missed its target")
+		return errors.New("shiliu bench: a search kind or a figures page missed its target")
 	}
 	return nil
 }

@@ -211,11 +211,21 @@ var Indicators = []Indicator{
 // participating selects the minority households (a minority member living
 // there at the period's end) of the subtree with a member present at an
 // activity held in the period.
+//
+// It goes from the households to their members' roll calls: each
+// household of the subtree is looked up by its members (an index) and
+// their attendance (an index) against the period's activities, read once.
+// Going the other way — every attendance of the period, then whether the
+// attendee's household is one of the subtree's minority households —
+// took 17 s for the district at 20,000 persons on SQLite. The unary plus
+// on t.activity_id keeps SQLite from looking the attendance up by
+// (activity, person) once for every activity of the period (7 s); it
+// uses the person's index and tests the activity against the list.
 func participating(q Query) (string, []any) {
 	hh, hargs := minorityHouseholds(0)(q)
 	acts, aargs := held("1 = 1")(Query{UnitID: q.UnitID, UnitPath: "/", Period: q.Period, Today: q.Today})
-	return `SELECT DISTINCT p.household_id FROM attendance t JOIN persons p ON p.id = t.person_id WHERE t.present = 1 AND t.activity_id IN (` + acts +
-		`) AND p.household_id IN (` + hh + `)`, append(aargs, hargs...)
+	return hh + ` AND EXISTS (SELECT 1 FROM persons m JOIN attendance t ON t.person_id = m.id WHERE m.household_id = h.id AND t.present = 1
+		AND +t.activity_id IN (` + acts + `))`, append(hargs, aargs...)
 }
 
 // participants sums the participants of the activities held in the
