@@ -14,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"shiliu/internal/access"
@@ -186,19 +188,18 @@ func (s *Service) Compute(ctx context.Context, a *auth.Actor, unitID int64, p Pe
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]Value{}
-	var percents []*Indicator
+	var counts, percents []*Indicator
 	for i := range Indicators {
 		ind := &Indicators[i]
 		if ind.Kind == Percent {
 			percents = append(percents, ind)
-			continue
+		} else {
+			counts = append(counts, ind)
 		}
-		v, err := s.compute(ctx, ind, q)
-		if err != nil {
-			return nil, fmt.Errorf("figure %s: %w", ind.ID, err)
-		}
-		out[ind.ID] = v
+	}
+	out, err := s.computeAll(ctx, counts, q)
+	if err != nil {
+		return nil, err
 	}
 	for _, ind := range percents {
 		num, den := out[ind.Of[0]], out[ind.Of[1]]
@@ -207,6 +208,50 @@ func (s *Service) Compute(ctx context.Context, a *auth.Actor, unitID int64, p Pe
 			v.Available, v.Number = true, math.Round(num.Number/den.Number*1000)/10
 		}
 		out[ind.ID] = v
+	}
+	return out, nil
+}
+
+// Parallel is how many figures Compute computes at once, each query on a
+// connection of its own (SQLite's readers, PostgreSQL's pool): the
+// summary of a district is some forty queries, most of them independent
+// scans. 0 is one per CPU, at most 4.
+var Parallel = 0
+
+func parallel() int {
+	if Parallel > 0 {
+		return Parallel
+	}
+	return min(runtime.GOMAXPROCS(0), 4)
+}
+
+// computeAll computes the indicators for q, several at a time.
+func (s *Service) computeAll(ctx context.Context, inds []*Indicator, q Query) (map[string]Value, error) {
+	n := parallel()
+	vals := make([]Value, len(inds))
+	fails := make([]error, len(inds))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, len(inds)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				vals[i], fails[i] = s.compute(ctx, inds[i], q)
+			}
+		}()
+	}
+	for i := range inds {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	out := make(map[string]Value, len(inds))
+	for i, ind := range inds {
+		if fails[i] != nil {
+			return nil, fmt.Errorf("figure %s: %w", ind.ID, fails[i])
+		}
+		out[ind.ID] = vals[i]
 	}
 	return out, nil
 }
