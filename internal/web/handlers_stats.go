@@ -63,13 +63,21 @@ func (t statTile) Delta() string {
 		return ""
 	}
 	d := t.Now.Number - t.Before.Number
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
 	switch {
-	case t.Percent || t.Money:
-		return fmt.Sprintf("%+.1f", d)
+	case t.Money:
+		// yuan with fen, grouped as the number beside it: +¥1,234.50
+		return sign + "¥" + groupThousands(strconv.FormatFloat(d, 'f', 2, 64))
+	case t.Percent:
+		// percentage points
+		return sign + strconv.FormatFloat(d, 'f', 1, 64)
 	case d == 0:
 		return "±0"
 	}
-	return fmt.Sprintf("%+d", int64(d))
+	return sign + groupThousands(strconv.FormatInt(int64(math.Round(d)), 10))
 }
 
 // statChart is a chart's data: categories, one or two series, and for

@@ -20,6 +20,7 @@ import (
 
 	"shiliu/internal/audit"
 	"shiliu/internal/auth"
+	"shiliu/internal/figures"
 	"shiliu/internal/i18n"
 	"shiliu/internal/org"
 	"shiliu/internal/people"
@@ -303,5 +304,28 @@ func TestStylesheetBalanced(t *testing.T) {
 	}
 	if depth != 0 {
 		t.Errorf("%d blocks not closed", depth)
+	}
+}
+
+// A tile's change from the year before reads like the numbers beside it:
+// grouped, yuan with fen, percentages in points, nothing when a side is
+// missing.
+func TestStatTileDelta(t *testing.T) {
+	v := func(n float64) figures.Value { return figures.Value{Available: true, Number: n} }
+	for _, c := range []struct {
+		tile statTile
+		want string
+	}{
+		{statTile{Now: v(2500), Before: v(1000)}, "+1,500"},
+		{statTile{Now: v(100), Before: v(1334)}, "-1,234"},
+		{statTile{Now: v(7), Before: v(7)}, "±0"},
+		{statTile{Now: v(12345.5), Before: v(11000), Money: true}, "+¥1,345.50"},
+		{statTile{Now: v(10), Before: v(1250.25), Money: true}, "-¥1,240.25"},
+		{statTile{Now: v(3.5), Before: v(4.75), Percent: true}, "-1.2"},
+		{statTile{Now: v(3), Before: figures.Value{}}, ""},
+	} {
+		if got := c.tile.Delta(); got != c.want {
+			t.Errorf("%v → %v: %q, want %q", c.tile.Before.Number, c.tile.Now.Number, got, c.want)
+		}
 	}
 }
