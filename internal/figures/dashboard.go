@@ -26,6 +26,8 @@ func (s *Service) Some(ctx context.Context, a *auth.Actor, unitID int64, p Perio
 
 func (s *Service) some(ctx context.Context, q Query, ids []string) (map[string]Value, error) {
 	out := map[string]Value{}
+	m := &memo{}
+	ctx = context.WithValue(ctx, memoKey{}, m)
 	var one func(id string) (Value, error)
 	one = func(id string) (Value, error) {
 		if v, ok := out[id]; ok {
@@ -51,7 +53,7 @@ func (s *Service) some(ctx context.Context, q Query, ids []string) (map[string]V
 			}
 		} else {
 			var err error
-			if v, err = s.compute(ctx, ind, q); err != nil {
+			if v, err = s.compute(ctx, ind, q, m); err != nil {
 				return v, fmt.Errorf("figure %s: %w", id, err)
 			}
 		}

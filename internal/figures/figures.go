@@ -110,6 +110,10 @@ type Indicator struct {
 	KeyOrder bool
 	// Parts computes a Breakdown that is not a count of records (hours).
 	Parts func(ctx context.Context, d *db.DB, q Query) ([]Part, error)
+	// tally reads a person figure from the persons' tally, one pass for
+	// all of them (tally.go); a count's Records come from the same
+	// condition.
+	tally *tallied
 	// Decimals is how many decimals a Count that is a sum keeps (yuan 2,
 	// hours 1); 0 for counts.
 	Decimals int
@@ -228,6 +232,8 @@ func parallel() int {
 // computeAll computes the indicators for q, several at a time.
 func (s *Service) computeAll(ctx context.Context, inds []*Indicator, q Query) (map[string]Value, error) {
 	n := parallel()
+	m := &memo{}
+	ctx = context.WithValue(ctx, memoKey{}, m)
 	vals := make([]Value, len(inds))
 	fails := make([]error, len(inds))
 	next := make(chan int)
@@ -237,7 +243,7 @@ func (s *Service) computeAll(ctx context.Context, inds []*Indicator, q Query) (m
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				vals[i], fails[i] = s.compute(ctx, inds[i], q)
+				vals[i], fails[i] = s.compute(ctx, inds[i], q, m)
 			}
 		}()
 	}
@@ -256,7 +262,7 @@ func (s *Service) computeAll(ctx context.Context, inds []*Indicator, q Query) (m
 	return out, nil
 }
 
-func (s *Service) compute(ctx context.Context, ind *Indicator, q Query) (Value, error) {
+func (s *Service) compute(ctx context.Context, ind *Indicator, q Query, m *memo) (Value, error) {
 	v := Value{ID: ind.ID}
 	if ind.Needs != "" {
 		ok, err := s.hasTable(ctx, ind.Needs)
@@ -265,6 +271,12 @@ func (s *Service) compute(ctx context.Context, ind *Indicator, q Query) (Value, 
 		}
 	}
 	switch {
+	case ind.tally != nil:
+		cells, err := m.tally(ctx, s.DB, q)
+		if err != nil {
+			return v, err
+		}
+		return fromTally(ind, cells), nil
 	case ind.Parts != nil:
 		parts, err := ind.Parts(ctx, s.DB, q)
 		if err != nil {

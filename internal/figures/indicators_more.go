@@ -75,7 +75,7 @@ func (g grouping) records(q Query, key string) (string, []any) {
 func col(c string) func(Query) string { return func(Query) string { return c } }
 
 var (
-	registeredMinority = persons(minority + ` AND p.kind = 1`)
+	registeredMinority = persons(who{minority: true, kind: 1}.cond())
 	byEthnicity        = grouping{base: registeredMinority, from: "persons p", id: "p.id", expr: col("p.ethnicity")}
 	byChannel          = grouping{base: closedCases, from: "cases c", id: "c.id", expr: col("c.channel")}
 	byCaseKind         = grouping{base: closedCases, from: "cases c", id: "c.id", expr: col("c.kind")}
@@ -161,6 +161,16 @@ func spent(ctx context.Context, d *db.DB, q Query) (float64, bool, error) {
 // minutesBySource sums the counted hours of the subtree's residents in the
 // period, by source, from the volunteers' own ledger.
 func minutesBySource(ctx context.Context, d *db.DB, q Query) (map[activity.Source]int, error) {
+	// volunteer_hours and hours_by_source read the same entries: once per
+	// computation when it shares a memo
+	if m, ok := ctx.Value(memoKey{}).(*memo); ok {
+		m.hoursOnce.Do(func() { m.hours, m.hoursErr = readMinutesBySource(ctx, d, q) })
+		return m.hours, m.hoursErr
+	}
+	return readMinutesBySource(ctx, d, q)
+}
+
+func readMinutesBySource(ctx context.Context, d *db.DB, q Query) (map[activity.Source]int, error) {
 	sub, args := q.Subtree("p.org_id")
 	list, err := activity.HoursEntries(ctx, d, sub, args, q.Period.From, q.Period.To)
 	if err != nil {

@@ -1,0 +1,154 @@
+package figures
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"shiliu/internal/activity"
+	"shiliu/internal/db"
+	"shiliu/internal/people"
+)
+
+// who is a condition on the persons of a subtree living there at the
+// period's end: one definition gives both the SQL that selects them (the
+// figure's record list) and the test of a tally's cell (the figure).
+type who struct {
+	minority bool
+	// kind: 1 registered, 2 floating, 0 either
+	kind int
+	// workplace: 1 a local unit, 2 a new organisation, 0 any
+	workplace int
+	// tag the person must carry, 0 none
+	tag people.Tag
+}
+
+// cond is the condition in SQL over persons p.
+func (w who) cond() string {
+	var cs []string
+	if w.minority {
+		cs = append(cs, minority)
+	}
+	if w.kind != 0 {
+		cs = append(cs, "p.kind = "+strconv.Itoa(w.kind))
+	}
+	if w.workplace != 0 {
+		cs = append(cs, "p.workplace_kind = "+strconv.Itoa(w.workplace))
+	}
+	if w.tag != 0 {
+		cs = append(cs, tagged(w.tag))
+	}
+	if len(cs) == 0 {
+		return "1 = 1"
+	}
+	return strings.Join(cs, " AND ")
+}
+
+// holds is the same condition on a tally's cell.
+func (w who) holds(c cell) bool {
+	return (!w.minority || c.ethnicity != "01") && (w.kind == 0 || c.kind == w.kind) &&
+		(w.workplace == 0 || c.workplace == w.workplace) && (w.tag == 0 || c.tags&int64(w.tag) != 0)
+}
+
+// tallied is how an indicator is read from the persons' tally: a count of
+// the persons who, their number by ethnicity (a breakdown), or the number
+// of ethnicities among them.
+type tallied struct {
+	who who
+	by  string // "" count, "ethnicity" breakdown, "groups" distinct ethnicities
+}
+
+// tallyTags are the tags a tally tells apart.
+const tallyTags = people.TagLiaison | people.TagVolunteer
+
+// cell is one group of a tally: how many persons have these attributes.
+type cell struct {
+	ethnicity       string
+	kind, workplace int
+	tags            int64
+	n               int64
+}
+
+// tallySQL counts the persons of the subtree living there at the period's
+// end by the attributes the person figures test, in one pass (over the
+// covering index persons_figures): nine figures that were nine scans of a
+// million persons are one.
+func tallySQL(q Query) (string, []any) {
+	sub, sargs := q.Subtree("p.org_id")
+	act, aargs := activeAt(q)
+	return `SELECT p.ethnicity, p.kind, p.workplace_kind, p.tags & ` + strconv.Itoa(int(tallyTags)) + `, COUNT(*) FROM persons p WHERE ` + sub +
+		` AND ` + act + ` GROUP BY p.ethnicity, p.kind, p.workplace_kind, p.tags & ` + strconv.Itoa(int(tallyTags)), append(sargs, aargs...)
+}
+
+// memo holds what the figures of one query share: the persons' tally,
+// read once by whichever figure needs it first.
+type memo struct {
+	once  sync.Once
+	cells []cell
+	err   error
+	// the volunteers' minutes by source (indicators_more.go)
+	hoursOnce sync.Once
+	hours     map[activity.Source]int
+	hoursErr  error
+}
+
+// memoKey carries a computation's memo in its context, to the Value and
+// Parts functions.
+type memoKey struct{}
+
+func (m *memo) tally(ctx context.Context, d *db.DB, q Query) ([]cell, error) {
+	m.once.Do(func() {
+		query, args := tallySQL(q)
+		rows, err := d.Query(ctx, query, args...)
+		m.cells, m.err = db.Collect(rows, err, func(sc db.Scanner) (cell, error) {
+			var c cell
+			err := sc.Scan(&c.ethnicity, &c.kind, &c.workplace, &c.tags, &c.n)
+			return c, err
+		})
+	})
+	return m.cells, m.err
+}
+
+// fromTally reads an indicator from the tally.
+func fromTally(ind *Indicator, cells []cell) Value {
+	v := Value{ID: ind.ID, Available: true}
+	t := ind.tally
+	by := map[string]int64{}
+	for _, c := range cells {
+		if t.who.holds(c) {
+			v.Number += float64(c.n)
+			by[c.ethnicity] += c.n
+		}
+	}
+	switch t.by {
+	case "groups":
+		v.Number = float64(len(by))
+	case "ethnicity":
+		for code, n := range by {
+			v.Parts = append(v.Parts, Part{Key: code, Code: code, Count: float64(n)})
+		}
+		// as the SQL of a breakdown orders them: largest first, then by code
+		sort.Slice(v.Parts, func(i, j int) bool {
+			a, b := v.Parts[i], v.Parts[j]
+			return a.Count > b.Count || a.Count == b.Count && a.Code < b.Code
+		})
+		if ind.KeyName != nil {
+			for i := range v.Parts {
+				v.Parts[i].Key = ind.KeyName(v.Parts[i].Code)
+			}
+		}
+	}
+	return v
+}
+
+// init gives every tallied count its record list: the persons the same
+// condition selects.
+func init() {
+	for i := range Indicators {
+		if t := Indicators[i].tally; t != nil && t.by == "" {
+			Indicators[i].Records = persons(t.who.cond())
+		}
+	}
+}
