@@ -103,6 +103,18 @@ func (s *Service) Children(ctx context.Context, a *auth.Actor, unitID int64, p P
 		return nil, fmt.Errorf("child units: %w", err)
 	}
 	today := s.Now().In(china).Format(db.DateLayout)
+	if allTallied(ids) {
+		path, err := s.unit(ctx, a, unitID)
+		if err != nil {
+			return nil, err
+		}
+		kids := make([]Child, len(list))
+		paths := make([]string, len(list))
+		for i, u := range list {
+			kids[i], paths[i] = Child{UnitID: u.id, Name: u.name, Kind: u.kind}, u.path
+		}
+		return s.tallyChildren(ctx, Query{UnitID: unitID, UnitPath: path, Period: p, Today: today}, kids, paths, ids)
+	}
 	out := make([]Child, len(list))
 	fails := make([]error, len(list))
 	// the units side by side, several at a time (see Parallel)
