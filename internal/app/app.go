@@ -129,9 +129,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Pairing.Feedback = a.Cases // a contact's opinion opens its case in the contact's transaction
 	a.Approval = approval.New(d, a.Figures)
 	a.Figures.Snapshots = a.Approval // an approved year's summary is its snapshot
-	a.Activity.Notify = a.Cases      // a series whose new occurrences cannot book its room tells its creator
-	a.Activity.Venues = a.Venue      // an activity books its venue in its own transaction
-	a.Partner.Notify = a.Cases       // agreements about to end are told in the notification centre
+	// a district's figures over a million persons take seconds: the pages
+	// keep them for a while and say when they were computed
+	a.Figures.Cache = &figures.Cache{}
+	a.Activity.Notify = a.Cases // a series whose new occurrences cannot book its room tells its creator
+	a.Activity.Venues = a.Venue // an activity books its venue in its own transaction
+	a.Partner.Notify = a.Cases  // agreements about to end are told in the notification centre
 	if cfg.WebhookURL != "" {
 		a.Cases.Notifier = cases.NewWebhook(cfg.WebhookURL, cfg.WebhookSecret)
 	}

@@ -59,6 +59,18 @@ func TestChildrenAndSome(t *testing.T) {
 		if got != "甲居委 2/1; 乙居委 1/0; " {
 			t.Errorf("the committees: %s", got)
 		}
+		// only person figures: one tally of the subdistrict by unit, the same answer
+		tallied, err := fs.Children(ctx, st.Admin, tr.Sub.ID, p, "minority_registered", "minority_floating")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = ""
+		for _, k := range tallied {
+			got += fmt.Sprintf("%s %v/%v; ", k.Name, k.Values["minority_registered"].Number, k.Values["minority_floating"].Number)
+		}
+		if got != "甲居委 2/1; 乙居委 1/0; " {
+			t.Errorf("the committees from the tally: %s", got)
+		}
 		vals, err := fs.Some(ctx, st.Admin, tr.Sub.ID, p, "ethnic_groups")
 		if err != nil || vals["ethnic_groups"].Number != 1 || len(vals) != 1 {
 			t.Errorf("some: %+v %v", vals, err)

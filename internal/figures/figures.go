@@ -146,6 +146,8 @@ type Part struct {
 type Service struct {
 	DB  *db.DB
 	Now func() time.Time
+	// Cache keeps slow computations for the pages (Latest); nil for none.
+	Cache *Cache
 	// Snapshots are the approved figures; nil: none (always live).
 	Snapshots Snapshots
 }

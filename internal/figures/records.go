@@ -205,16 +205,32 @@ var ErrNoData = errs.E(errs.NotFound, "err.figures_no_data")
 // "approved", the snapshot's version or nil when computed live. Unless
 // live, an approved snapshot is returned as it was approved.
 func (s *Service) Report(ctx context.Context, a *auth.Actor, unitID int64, year int, live bool) (map[string]any, error) {
+	out, _, err := s.report(ctx, a, unitID, year, live, func() (map[string]Value, Computed, error) {
+		vals, err := s.Compute(ctx, a, unitID, Year(year))
+		return vals, Computed{}, err
+	})
+	return out, err
+}
+
+// LatestReport is Report for the API: a live summary of a large unit may
+// come from the cache (Latest); Computed says when it was computed.
+func (s *Service) LatestReport(ctx context.Context, a *auth.Actor, unitID int64, year int, live, fresh bool) (map[string]any, Computed, error) {
+	return s.report(ctx, a, unitID, year, live, func() (map[string]Value, Computed, error) {
+		return s.Latest(ctx, a, unitID, Year(year), fresh)
+	})
+}
+
+func (s *Service) report(ctx context.Context, a *auth.Actor, unitID int64, year int, live bool, compute func() (map[string]Value, Computed, error)) (map[string]any, Computed, error) {
 	if err := a.Require(auth.FigureView); err != nil {
-		return nil, err
+		return nil, Computed{}, err
 	}
 	if _, err := s.unit(ctx, a, unitID); err != nil {
-		return nil, err
+		return nil, Computed{}, err
 	}
 	if !live && s.Snapshots != nil {
 		v, vals, ok, err := s.Snapshots.Approved(ctx, unitID, year)
 		if err != nil {
-			return nil, err
+			return nil, Computed{}, err
 		}
 		if ok {
 			out := map[string]any{}
@@ -222,12 +238,12 @@ func (s *Service) Report(ctx context.Context, a *auth.Actor, unitID int64, year 
 				out[k] = x
 			}
 			out["approved"] = v
-			return out, nil
+			return out, Computed{}, nil
 		}
 	}
-	vals, err := s.Compute(ctx, a, unitID, Year(year))
+	vals, at, err := compute()
 	if err != nil {
-		return nil, err
+		return nil, Computed{}, err
 	}
 	any := false
 	for _, ind := range Indicators {
@@ -237,9 +253,9 @@ func (s *Service) Report(ctx context.Context, a *auth.Actor, unitID int64, year 
 		}
 	}
 	if !any {
-		return nil, ErrNoData
+		return nil, Computed{}, ErrNoData
 	}
 	out := Summary(vals)
 	out["approved"] = nil
-	return out, nil
+	return out, at, nil
 }

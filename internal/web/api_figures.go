@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"shiliu/internal/approval"
 	"shiliu/internal/errs"
@@ -211,6 +212,8 @@ type apiDashboard struct {
 	Figures   []apiFigure       `json:"figures"`
 	Prior     []apiFigure       `json:"prior" doc:"the same figures over the same span of last year"`
 	Children  []apiDashboardKid `json:"children" doc:"the units directly below, with their minority residents"`
+	// ComputedAt is when figures kept from a slow computation were computed.
+	ComputedAt *string `json:"computed_at" doc:"when the figures were computed, for a large unit whose figures are kept for a while (fresh=1 computes them again); null when live"`
 }
 
 type apiDashboardKid struct {
@@ -218,6 +221,22 @@ type apiDashboardKid struct {
 	Unit       string `json:"unit"`
 	Registered string `json:"minority_registered"`
 	Floating   string `json:"minority_floating"`
+}
+
+// computedAt is the oldest computation among cs kept from the cache, as
+// RFC 3339, or nil when all are live.
+func computedAt(cs ...figures.Computed) *string {
+	var oldest figures.Computed
+	for _, c := range cs {
+		if c.Cached() && (!oldest.Cached() || c.At.Before(oldest.At)) {
+			oldest = c
+		}
+	}
+	if !oldest.Cached() {
+		return nil
+	}
+	t := oldest.At.UTC().Format(time.RFC3339)
+	return &t
 }
 
 // apiDashboard is the statistics page's figures: every indicator of the
@@ -231,14 +250,16 @@ func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prior := figures.SameSpanBefore(p)
-	cur, err := s.Figures.Compute(r.Context(), a, unit.ID, p)
+	fresh := r.URL.Query().Get("fresh") == "1"
+	cur, c1, err := s.Figures.Latest(r.Context(), a, unit.ID, p, fresh)
 	var before map[string]figures.Value
+	var c2, c3 figures.Computed
 	if err == nil {
-		before, err = s.Figures.Compute(r.Context(), a, unit.ID, prior)
+		before, c2, err = s.Figures.Latest(r.Context(), a, unit.ID, prior, fresh)
 	}
 	var kids []figures.Child
 	if err == nil {
-		kids, err = s.Figures.Children(r.Context(), a, unit.ID, p, "minority_registered", "minority_floating")
+		kids, c3, err = s.Figures.LatestChildren(r.Context(), a, unit.ID, p, fresh, "minority_registered", "minority_floating")
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -247,7 +268,7 @@ func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) {
 	sup := figures.Suppresses(a, string(unit.Kind))
 	nowShown, priorShown := figures.Show(cur, sup), figures.Show(before, sup)
 	out := apiDashboard{UnitID: unit.ID, Unit: unit.Name, From: p.From, To: p.To, PriorFrom: prior.From, PriorTo: prior.To,
-		Figures: []apiFigure{}, Prior: []apiFigure{}, Children: []apiDashboardKid{}}
+		Figures: []apiFigure{}, Prior: []apiFigure{}, Children: []apiDashboardKid{}, ComputedAt: computedAt(c1, c2, c3)}
 	for i := range figures.Indicators {
 		ind := &figures.Indicators[i]
 		out.Figures = append(out.Figures, toAPIFigure(ind, nowShown[ind.ID], unit.ID, p))
@@ -287,8 +308,9 @@ func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var out map[string]any
+	var at figures.Computed
 	if err == nil {
-		out, err = s.Figures.Report(r.Context(), a, unit.ID, year, q.Get("live") == "1" || q.Get("live") == "true")
+		out, at, err = s.Figures.LatestReport(r.Context(), a, unit.ID, year, q.Get("live") == "1" || q.Get("live") == "true", q.Get("fresh") == "1")
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -312,6 +334,9 @@ func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 				out[id] = m
 			}
 		}
+	}
+	if c := computedAt(at); c != nil {
+		out["computed_at"] = *c
 	}
 	writeJSON(w, http.StatusOK, out)
 }

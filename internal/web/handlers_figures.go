@@ -144,6 +144,9 @@ type figureIndexPage struct {
 	Year    int
 	Years   []int
 	Figures []FigureRow
+	// Computed: see statsPage.
+	Computed figures.Computed
+	Fresh    string
 }
 
 // figureIndex lists every indicator with its definition and its value for
@@ -157,13 +160,14 @@ func (s *Server) figureIndex(w http.ResponseWriter, r *http.Request) {
 		pg.Units, err = s.Org.Tree(r.Context(), a, false)
 	}
 	if err == nil {
-		vals, err = s.Figures.Compute(r.Context(), a, unit.ID, p)
+		vals, pg.Computed, err = s.Figures.Latest(r.Context(), a, unit.ID, p, r.URL.Query().Get("fresh") == "1")
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	pg.Units = statUnits(pg.Units)
+	pg.Fresh = "/figures?org=" + strconv.FormatInt(unit.ID, 10) + "&year=" + strconv.Itoa(p.Year) + "&fresh=1"
 	for y := s.Figures.Now().Year(); y >= s.Figures.Now().Year()-4; y-- {
 		pg.Years = append(pg.Years, y)
 	}

@@ -125,6 +125,10 @@ type statsPage struct {
 	Tiles         []statTile
 	Charts        []statChart
 	Execution     *budget.Execution
+	// Computed says when figures kept from a slow computation were
+	// computed (zero: live); Fresh is the link computing them again.
+	Computed figures.Computed
+	Fresh    string
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
@@ -161,15 +165,24 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	for _, c := range statCharts {
 		ids = append(ids, c.ID)
 	}
-	cur, err := s.Figures.Some(ctx, a, unitID, p.Period, ids...)
+	fresh := r.URL.Query().Get("fresh") == "1"
+	cur, at, err := s.Figures.Latest(ctx, a, unitID, p.Period, fresh, ids...)
 	var prior map[string]figures.Value
+	var atPrior, atKids figures.Computed
 	if err == nil {
-		prior, err = s.Figures.Some(ctx, a, unitID, p.Prior, ids...)
+		prior, atPrior, err = s.Figures.Latest(ctx, a, unitID, p.Prior, fresh, ids...)
 	}
 	var kids []figures.Child
 	if err == nil {
-		kids, err = s.Figures.Children(ctx, a, unitID, p.Period, "minority_registered", "minority_floating")
+		kids, atKids, err = s.Figures.LatestChildren(ctx, a, unitID, p.Period, fresh, "minority_registered", "minority_floating")
 	}
+	// the page says when its oldest kept figures were computed
+	for _, c := range []figures.Computed{at, atPrior, atKids} {
+		if c.Cached() && (!p.Computed.Cached() || c.At.Before(p.Computed.At)) {
+			p.Computed = c
+		}
+	}
+	p.Fresh = "/stats?org=" + strconv.FormatInt(unitID, 10) + "&year=" + strconv.Itoa(p.Year) + "&fresh=1"
 	if err == nil && a.Can(auth.CommunityView) && s.Budget != nil && (p.Unit.Kind == org.Subdistrict || p.Unit.Kind == org.Committee) {
 		p.Execution, err = s.Budget.Execution(ctx, a, unitID, p.Year)
 	}

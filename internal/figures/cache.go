@@ -1,0 +1,190 @@
+package figures
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"shiliu/internal/auth"
+)
+
+// Cache keeps, for the pages, the figures of a unit and period whose
+// computation was slow — a district's over a million persons — so the
+// next visitors get them at once; each page says when they were computed
+// and offers to compute them again. Fast computations (a committee's, a
+// subdistrict's) are never kept: they are always live. An approval, the
+// command line and the record lists never read the cache.
+//
+// The figures do not depend on who asks (scope is checked before, and
+// suppression applied after), so one entry serves every user allowed to
+// see the unit.
+type Cache struct {
+	// TTL is how long a computation is shown (default 10 minutes).
+	TTL time.Duration
+	// Slow is the computation time from which it is kept (default 300 ms).
+	Slow time.Duration
+	// Max is the number of entries kept (default 200), the oldest dropped.
+	Max int
+
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	done     chan struct{} // closed when computed
+	at       time.Time
+	vals     map[string]Value
+	children []Child
+	err      error
+}
+
+func (c *Cache) ttl() time.Duration {
+	if c.TTL > 0 {
+		return c.TTL
+	}
+	return 10 * time.Minute
+}
+
+func (c *Cache) slow() time.Duration {
+	if c.Slow > 0 {
+		return c.Slow
+	}
+	return 300 * time.Millisecond
+}
+
+// get returns the entry of key computed by compute: a kept one younger
+// than TTL (unless fresh), the one being computed by another request, or
+// a new computation. at is when the figures returned were computed;
+// cached says they come from before this request.
+func (c *Cache) get(key string, fresh bool, now func() time.Time, compute func(e *cacheEntry)) (e *cacheEntry, cached bool) {
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[string]*cacheEntry{}
+	}
+	if old, ok := c.entries[key]; ok && !fresh {
+		select {
+		case <-old.done:
+			if old.err == nil && now().Sub(old.at) < c.ttl() {
+				c.mu.Unlock()
+				return old, true
+			}
+		default:
+			// another request computes it: wait for that one
+			c.mu.Unlock()
+			<-old.done
+			return old, false
+		}
+	}
+	e = &cacheEntry{done: make(chan struct{})}
+	c.entries[key] = e
+	c.mu.Unlock()
+
+	start := now()
+	compute(e)
+	e.at = start
+	took := now().Sub(start)
+	close(e.done)
+
+	c.mu.Lock()
+	if e.err != nil || took < c.slow() {
+		if c.entries[key] == e {
+			delete(c.entries, key)
+		}
+	} else if max := c.max(); len(c.entries) > max {
+		c.dropOldest()
+	}
+	c.mu.Unlock()
+	return e, false
+}
+
+func (c *Cache) max() int {
+	if c.Max > 0 {
+		return c.Max
+	}
+	return 200
+}
+
+// dropOldest removes the oldest computed entry (c.mu held).
+func (c *Cache) dropOldest() {
+	var oldest string
+	var at time.Time
+	for k, e := range c.entries {
+		select {
+		case <-e.done:
+			if oldest == "" || e.at.Before(at) {
+				oldest, at = k, e.at
+			}
+		default:
+		}
+	}
+	if oldest != "" {
+		delete(c.entries, oldest)
+	}
+}
+
+// Computed says when figures shown from the cache were computed; zero
+// when they are live.
+type Computed struct {
+	At time.Time
+}
+
+// Cached reports whether the figures come from the cache.
+func (c Computed) Cached() bool { return !c.At.IsZero() }
+
+func cacheKey(kind string, unitID int64, p Period, today string, ids []string) string {
+	return fmt.Sprintf("%s|%d|%s|%s|%d|%s|%s", kind, unitID, p.From, p.To, p.Year, today, strings.Join(ids, ","))
+}
+
+// Latest is Some (every indicator when ids is empty) for the pages: live,
+// or when the computation is slow, the last one of the TTL — Computed
+// says which. fresh computes again whatever is kept.
+func (s *Service) Latest(ctx context.Context, a *auth.Actor, unitID int64, p Period, fresh bool, ids ...string) (map[string]Value, Computed, error) {
+	if err := a.Require(auth.FigureView); err != nil {
+		return nil, Computed{}, err
+	}
+	q, err := s.query(ctx, a, unitID, p)
+	if err != nil {
+		return nil, Computed{}, err
+	}
+	compute := func(e *cacheEntry) {
+		if len(ids) == 0 {
+			e.vals, e.err = s.Compute(ctx, a, unitID, p)
+		} else {
+			e.vals, e.err = s.some(ctx, q, ids)
+		}
+	}
+	if s.Cache == nil {
+		e := &cacheEntry{}
+		compute(e)
+		return e.vals, Computed{}, e.err
+	}
+	e, cached := s.Cache.get(cacheKey("v", unitID, p, q.Today, ids), fresh, s.Now, compute)
+	if cached {
+		return e.vals, Computed{At: e.at}, e.err
+	}
+	return e.vals, Computed{}, e.err
+}
+
+// LatestChildren is Children for the pages, kept as Latest keeps figures.
+func (s *Service) LatestChildren(ctx context.Context, a *auth.Actor, unitID int64, p Period, fresh bool, ids ...string) ([]Child, Computed, error) {
+	if err := a.Require(auth.FigureView); err != nil {
+		return nil, Computed{}, err
+	}
+	q, err := s.query(ctx, a, unitID, p)
+	if err != nil {
+		return nil, Computed{}, err
+	}
+	compute := func(e *cacheEntry) { e.children, e.err = s.Children(ctx, a, unitID, p, ids...) }
+	if s.Cache == nil {
+		e := &cacheEntry{}
+		compute(e)
+		return e.children, Computed{}, e.err
+	}
+	e, cached := s.Cache.get(cacheKey("c", unitID, p, q.Today, ids), fresh, s.Now, compute)
+	if cached {
+		return e.children, Computed{At: e.at}, e.err
+	}
+	return e.children, Computed{}, e.err
+}
