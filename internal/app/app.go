@@ -248,6 +248,9 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	a.Jobs.Start()
 	go a.housekeeping(ctx)
+	if a.Figures.Cache != nil {
+		go a.Figures.Cache.Run(ctx, a.Figures.Now)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		var err error

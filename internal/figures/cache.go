@@ -33,7 +33,11 @@ type Cache struct {
 }
 
 type cacheEntry struct {
-	done     chan struct{} // closed when computed
+	done chan struct{} // closed when computed
+	// compute computes the entry (again, for Refresh); readAt is when it
+	// was last shown
+	compute  func(ctx context.Context, e *cacheEntry)
+	readAt   time.Time
 	at       time.Time
 	vals     map[string]Value
 	children []Child
@@ -58,7 +62,7 @@ func (c *Cache) slow() time.Duration {
 // than TTL (unless fresh), the one being computed by another request, or
 // a new computation. at is when the figures returned were computed;
 // cached says they come from before this request.
-func (c *Cache) get(key string, fresh bool, now func() time.Time, compute func(e *cacheEntry)) (e *cacheEntry, cached bool) {
+func (c *Cache) get(ctx context.Context, key string, fresh bool, now func() time.Time, compute func(ctx context.Context, e *cacheEntry)) (e *cacheEntry, cached bool) {
 	c.mu.Lock()
 	if c.entries == nil {
 		c.entries = map[string]*cacheEntry{}
@@ -66,7 +70,8 @@ func (c *Cache) get(key string, fresh bool, now func() time.Time, compute func(e
 	if old, ok := c.entries[key]; ok && !fresh {
 		select {
 		case <-old.done:
-			if old.err == nil && now().Sub(old.at) < c.ttl() {
+			if t := now(); old.err == nil && t.Sub(old.at) < c.ttl() {
+				old.readAt = t
 				c.mu.Unlock()
 				return old, true
 			}
@@ -77,13 +82,13 @@ func (c *Cache) get(key string, fresh bool, now func() time.Time, compute func(e
 			return old, false
 		}
 	}
-	e = &cacheEntry{done: make(chan struct{})}
+	e = &cacheEntry{done: make(chan struct{}), compute: compute}
 	c.entries[key] = e
 	c.mu.Unlock()
 
 	start := now()
-	compute(e)
-	e.at = start
+	compute(ctx, e)
+	e.at, e.readAt = start, start
 	took := now().Sub(start)
 	close(e.done)
 
@@ -124,6 +129,65 @@ func (c *Cache) dropOldest() {
 	}
 }
 
+// Refresh computes again the kept entries older than half the TTL that
+// were shown in the last three TTLs (and drops the others), so that a
+// district's figures, once asked for, stay at most a few minutes old and
+// are never computed while a user waits. Run calls it every minute.
+func (c *Cache) Refresh(ctx context.Context, now func() time.Time) {
+	c.mu.Lock()
+	var due []string
+	t := now()
+	for k, e := range c.entries {
+		select {
+		case <-e.done:
+		default:
+			continue
+		}
+		switch {
+		case t.Sub(e.readAt) > 3*c.ttl():
+			delete(c.entries, k)
+		case e.err == nil && t.Sub(e.at) > c.ttl()/2:
+			due = append(due, k)
+		}
+	}
+	c.mu.Unlock()
+	for _, k := range due {
+		c.mu.Lock()
+		old := c.entries[k]
+		c.mu.Unlock()
+		if old == nil {
+			continue
+		}
+		e := &cacheEntry{done: make(chan struct{}), compute: old.compute, readAt: old.readAt}
+		start := now()
+		e.compute(ctx, e)
+		e.at = start
+		close(e.done)
+		if e.err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if c.entries[k] == old {
+			c.entries[k] = e
+		}
+		c.mu.Unlock()
+	}
+}
+
+// Run refreshes the cache every minute until ctx ends.
+func (c *Cache) Run(ctx context.Context, now func() time.Time) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c.Refresh(ctx, now)
+		}
+	}
+}
+
 // Computed says when figures shown from the cache were computed; zero
 // when they are live.
 type Computed struct {
@@ -148,19 +212,21 @@ func (s *Service) Latest(ctx context.Context, a *auth.Actor, unitID int64, p Per
 	if err != nil {
 		return nil, Computed{}, err
 	}
-	compute := func(e *cacheEntry) {
+	// (computed for q, whose scope the actor's was checked against: the
+	// figures do not depend on who asks)
+	compute := func(ctx context.Context, e *cacheEntry) {
 		if len(ids) == 0 {
-			e.vals, e.err = s.Compute(ctx, a, unitID, p)
+			e.vals, e.err = s.computeQ(ctx, q)
 		} else {
 			e.vals, e.err = s.some(ctx, q, ids)
 		}
 	}
 	if s.Cache == nil {
 		e := &cacheEntry{}
-		compute(e)
+		compute(ctx, e)
 		return e.vals, Computed{}, e.err
 	}
-	e, cached := s.Cache.get(cacheKey("v", unitID, p, q.Today, ids), fresh, s.Now, compute)
+	e, cached := s.Cache.get(ctx, cacheKey("v", unitID, p, q.Today, ids), fresh, s.Now, compute)
 	if cached {
 		return e.vals, Computed{At: e.at}, e.err
 	}
@@ -176,13 +242,16 @@ func (s *Service) LatestChildren(ctx context.Context, a *auth.Actor, unitID int6
 	if err != nil {
 		return nil, Computed{}, err
 	}
-	compute := func(e *cacheEntry) { e.children, e.err = s.Children(ctx, a, unitID, p, ids...) }
+	// a refresh runs as the machine (the actor was checked above)
+	compute := func(ctx context.Context, e *cacheEntry) {
+		e.children, e.err = s.Children(ctx, auth.System("figures"), unitID, p, ids...)
+	}
 	if s.Cache == nil {
 		e := &cacheEntry{}
-		compute(e)
+		compute(ctx, e)
 		return e.children, Computed{}, e.err
 	}
-	e, cached := s.Cache.get(cacheKey("c", unitID, p, q.Today, ids), fresh, s.Now, compute)
+	e, cached := s.Cache.get(ctx, cacheKey("c", unitID, p, q.Today, ids), fresh, s.Now, compute)
 	if cached {
 		return e.children, Computed{At: e.at}, e.err
 	}

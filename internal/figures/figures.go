@@ -194,6 +194,11 @@ func (s *Service) Compute(ctx context.Context, a *auth.Actor, unitID int64, p Pe
 	if err != nil {
 		return nil, err
 	}
+	return s.computeQ(ctx, q)
+}
+
+// computeQ computes every indicator for q.
+func (s *Service) computeQ(ctx context.Context, q Query) (map[string]Value, error) {
 	var counts, percents []*Indicator
 	for i := range Indicators {
 		ind := &Indicators[i]
@@ -360,23 +365,31 @@ func (ind *Indicator) CanOpen(a *auth.Actor, key string) bool {
 // breakdown) counts, and their kind. Reading them needs the permission
 // that reads the entity: leaders see figures, not names.
 func (s *Service) Records(ctx context.Context, a *auth.Actor, id string, unitID int64, p Period, key string) (entity string, ids []int64, err error) {
+	entity, ids, _, err = s.records(ctx, a, id, unitID, p, key, -1, 0)
+	return entity, ids, err
+}
+
+// records is Records, or with limit ≥ 0 one page of the ids from offset
+// and the number of them all (a district's list holds hundreds of
+// thousands: counted, not read).
+func (s *Service) records(ctx context.Context, a *auth.Actor, id string, unitID int64, p Period, key string, limit, offset int) (entity string, ids []int64, total int, err error) {
 	if err := a.Require(auth.FigureView); err != nil {
-		return "", nil, err
+		return "", nil, 0, err
 	}
 	ind := ByID(id)
 	if ind == nil || !ind.HasRecords(key) {
-		return "", nil, errs.ErrNotFound
+		return "", nil, 0, errs.ErrNotFound
 	}
 	if err := a.Require(EntityPerm[ind.Entity]); err != nil {
-		return "", nil, err
+		return "", nil, 0, err
 	}
 	q, err := s.query(ctx, a, unitID, p)
 	if err != nil {
-		return "", nil, err
+		return "", nil, 0, err
 	}
 	if ind.Needs != "" {
 		if ok, err := s.hasTable(ctx, ind.Needs); err != nil || !ok {
-			return ind.Entity, nil, err
+			return ind.Entity, nil, 0, err
 		}
 	}
 	var query string
@@ -386,9 +399,17 @@ func (s *Service) Records(ctx context.Context, a *auth.Actor, id string, unitID 
 	} else {
 		query, args = ind.Records(q)
 	}
-	rows, err := s.DB.Query(ctx, query+` ORDER BY 1`, args...)
+	if limit < 0 {
+		rows, err := s.DB.Query(ctx, query+` ORDER BY 1`, args...)
+		ids, err = db.Collect(rows, err, db.ScanID)
+		return ind.Entity, ids, len(ids), err
+	}
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (`+query+`) r`, args...).Scan(&total); err != nil {
+		return "", nil, 0, err
+	}
+	rows, err := s.DB.Query(ctx, query+` ORDER BY 1 LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	ids, err = db.Collect(rows, err, db.ScanID)
-	return ind.Entity, ids, err
+	return ind.Entity, ids, total, err
 }
 
 // ByID returns the indicator with id, or nil.

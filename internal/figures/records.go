@@ -155,12 +155,11 @@ var rowSQL = map[string]struct{ q, link string }{
 // Open is the list of records behind a figure (or one key of a breakdown)
 // for the actor, a page of it from offset; opening it is audited.
 func (s *Service) Open(ctx context.Context, a *auth.Actor, id string, unitID int64, p Period, key string, limit, offset int) (*List, error) {
-	entity, ids, err := s.Records(ctx, a, id, unitID, p, key)
+	entity, page, total, err := s.records(ctx, a, id, unitID, p, key, limit, offset)
 	if err != nil {
 		return nil, err
 	}
-	l := &List{Indicator: ByID(id), Key: key, Total: len(ids)}
-	page := ids[min(offset, len(ids)):min(offset+limit, len(ids))]
+	l := &List{Indicator: ByID(id), Key: key, Total: total}
 	if len(page) > 0 {
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(page)), ", ")
 		args := make([]any, len(page))
@@ -186,7 +185,7 @@ func (s *Service) Open(ctx context.Context, a *auth.Actor, id string, unitID int
 	}
 	err = s.DB.WithTx(ctx, func(tx *db.Tx) error {
 		return audit.Write(ctx, tx, audit.Entry{Who: a.Who(), Action: "figure_records", Entity: "figure", EntityID: id,
-			Detail: map[string]any{"id": id, "org": unitID, "from": p.From, "to": p.To, "key": key, "count": len(ids)}})
+			Detail: map[string]any{"id": id, "org": unitID, "from": p.From, "to": p.To, "key": key, "count": total}})
 	})
 	return l, err
 }
