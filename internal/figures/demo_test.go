@@ -53,7 +53,14 @@ func TestDemoFiguresMatchTheirRecords(t *testing.T) {
 		orgs := &org.Service{DB: d}
 		p := figures.Year(2026)
 		checked, lists := 0, 0
-		for _, acc := range res.Accounts {
+		// and an administrator of the whole district (the root: figures
+		// read without a unit condition, Query.Whole)
+		if _, err := as.Create(ctx, auth.System("test"), auth.NewUser{Username: "district", DisplayName: "区级管理员", Role: auth.StreetAdmin,
+			OrgID: res.RootID, Password: auth.RandomPassword()}); err != nil {
+			t.Fatal(err)
+		}
+		accounts := append(res.Accounts, demo.Account{Username: "district", Role: auth.StreetAdmin})
+		for _, acc := range accounts {
 			var uid int64
 			if err := d.QueryRow(ctx, `SELECT id FROM users WHERE username = ?`, acc.Username).Scan(&uid); err != nil {
 				t.Fatal(err)
@@ -74,7 +81,7 @@ func TestDemoFiguresMatchTheirRecords(t *testing.T) {
 			}
 			var units []*org.Unit
 			for _, u := range tree {
-				if u.ID == a.OrgID || u.Kind == org.Subdistrict || u.Kind == org.Committee {
+				if u.ID == a.OrgID || u.Kind == org.Subdistrict || u.Kind == org.Committee && a.OrgID != res.RootID {
 					units = append(units, u)
 				}
 			}

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,6 +73,21 @@ type Query struct {
 	// the moment (a stored timestamp) that bounds "overdue".
 	Today string
 	Now   string
+	// Whole is set when the unit is the root of the only tree: every
+	// record is in its subtree (Within).
+	Whole bool
+}
+
+// Within is Subtree, or no condition at all for the whole tree: a
+// district's cases or activities are then read by their date's index
+// rather than tested against the list of its 15,000 units (0.7 s → 13 ms
+// for the year's cases at 200,000). (The persons keep Subtree: their
+// index leads with the unit.)
+func (q Query) Within(col string) (string, []any) {
+	if q.Whole {
+		return "1 = 1", nil
+	}
+	return q.Subtree(col)
 }
 
 // Subtree is the condition "column col names a unit of the query's
@@ -178,7 +194,15 @@ func (s *Service) query(ctx context.Context, a *auth.Actor, unitID int64, p Peri
 		return Query{}, err
 	}
 	now := s.Now()
-	return Query{UnitID: unitID, UnitPath: path, Period: p, Today: now.In(china).Format(db.DateLayout), Now: db.FormatTime(now)}, nil
+	q := Query{UnitID: unitID, UnitPath: path, Period: p, Today: now.In(china).Format(db.DateLayout), Now: db.FormatTime(now)}
+	if strings.Count(path, "/") == 2 {
+		var roots int
+		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM org_units WHERE parent_id IS NULL`).Scan(&roots); err != nil {
+			return Query{}, err
+		}
+		q.Whole = roots == 1
+	}
+	return q, nil
 }
 
 var china = time.FixedZone("CST", 8*3600)

@@ -51,7 +51,7 @@ func timeRange(p Period) (lo, hi string) {
 // cancelled, begun by today) that also meet cond.
 func held(cond string) func(q Query) (string, []any) {
 	return func(q Query) (string, []any) {
-		sub, args := q.Subtree("x.org_id")
+		sub, args := q.Within("x.org_id")
 		to := q.Period.To
 		if q.Today < to {
 			to = q.Today
@@ -63,7 +63,7 @@ func held(cond string) func(q Query) (string, []any) {
 
 // closedCases selects the cases of the subtree closed in the period.
 func closedCases(q Query) (string, []any) {
-	sub, args := q.Subtree("c.org_id")
+	sub, args := q.Within("c.org_id")
 	lo, hi := timeRange(q.Period)
 	return `SELECT c.id FROM cases c WHERE ` + sub + ` AND c.closed_at <> '' AND c.closed_at >= ? AND c.closed_at < ?`, append(args, lo, hi)
 }

@@ -103,7 +103,7 @@ func monthOf(c string) func(q Query) string {
 
 // receivedCases selects the cases of the subtree received in the period.
 func receivedCases(q Query) (string, []any) {
-	sub, args := q.Subtree("c.org_id")
+	sub, args := q.Within("c.org_id")
 	lo, hi := timeRange(q.Period)
 	return `SELECT c.id FROM cases c WHERE ` + sub + ` AND c.created_at >= ? AND c.created_at < ?`, append(args, lo, hi)
 }
@@ -111,7 +111,7 @@ func receivedCases(q Query) (string, []any) {
 // overdueCases selects the cases of the subtree open at the end of the
 // period (or now, when that is earlier) past their deadline.
 func overdueCases(q Query) (string, []any) {
-	sub, args := q.Subtree("c.org_id")
+	sub, args := q.Within("c.org_id")
 	_, end := timeRange(q.Period)
 	if q.Now != "" && q.Now < end {
 		end = q.Now
