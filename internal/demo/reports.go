@@ -10,6 +10,7 @@ import (
 	"shiliu/internal/auth"
 	"shiliu/internal/figures"
 	"shiliu/internal/org"
+	"shiliu/internal/ref"
 )
 
 // ReportStats is what the annual data sets step made.
@@ -32,7 +33,9 @@ const reportsUpTo = 200_000
 // that the side by side marks them. This year the first committee has
 // begun its set.
 func genReports(ctx context.Context, g *Gen) error {
-	if g.Opt.Persons > reportsUpTo || len(g.Res.Subdistricts) == 0 {
+	// (no registry, no figures to approve; a demo of a year ahead of
+	// today has no last year to approve yet)
+	if g.Opt.Persons <= 0 || g.Opt.Persons > reportsUpTo || len(g.Res.Subdistricts) == 0 || g.Opt.Year > g.Opt.Today.In(ref.China).Year() {
 		return nil
 	}
 	st := &g.Res.Reports
