@@ -201,10 +201,11 @@ func cacheKey(kind string, unitID int64, p Period, today string, ids []string) s
 	return fmt.Sprintf("%s|%d|%s|%s|%d|%s|%s", kind, unitID, p.From, p.To, p.Year, today, strings.Join(ids, ","))
 }
 
-// Latest is Some (every indicator when ids is empty) for the pages: live,
-// or when the computation is slow, the last one of the TTL — Computed
-// says which. fresh computes again whatever is kept.
-func (s *Service) Latest(ctx context.Context, a *auth.Actor, unitID int64, p Period, fresh bool, ids ...string) (map[string]Value, Computed, error) {
+// latest checks that the actor may see the unit's figures, then gives
+// the entry of kind computed by compute for the unit's query: kept, or
+// computed now (Computed zero).
+func (s *Service) latest(ctx context.Context, a *auth.Actor, kind string, unitID int64, p Period, fresh bool, ids []string,
+	compute func(ctx context.Context, q Query, e *cacheEntry)) (*cacheEntry, Computed, error) {
 	if err := a.Require(auth.FigureView); err != nil {
 		return nil, Computed{}, err
 	}
@@ -213,47 +214,44 @@ func (s *Service) Latest(ctx context.Context, a *auth.Actor, unitID int64, p Per
 		return nil, Computed{}, err
 	}
 	// (computed for q, whose scope the actor's was checked against: the
-	// figures do not depend on who asks)
-	compute := func(ctx context.Context, e *cacheEntry) {
+	// figures do not depend on who asks, and a refresh has no one asking)
+	run := func(ctx context.Context, e *cacheEntry) { compute(ctx, q, e) }
+	if s.Cache == nil {
+		e := &cacheEntry{}
+		run(ctx, e)
+		return e, Computed{}, e.err
+	}
+	e, cached := s.Cache.get(ctx, cacheKey(kind, unitID, p, q.Today, ids), fresh, s.Now, run)
+	if cached {
+		return e, Computed{At: e.at}, e.err
+	}
+	return e, Computed{}, e.err
+}
+
+// Latest is Some (every indicator when ids is empty) for the pages: live,
+// or when the computation is slow, the last one of the TTL — Computed
+// says which. fresh computes again whatever is kept.
+func (s *Service) Latest(ctx context.Context, a *auth.Actor, unitID int64, p Period, fresh bool, ids ...string) (map[string]Value, Computed, error) {
+	e, c, err := s.latest(ctx, a, "v", unitID, p, fresh, ids, func(ctx context.Context, q Query, e *cacheEntry) {
 		if len(ids) == 0 {
 			e.vals, e.err = s.computeQ(ctx, q)
 		} else {
 			e.vals, e.err = s.some(ctx, q, ids)
 		}
+	})
+	if err != nil {
+		return nil, Computed{}, err
 	}
-	if s.Cache == nil {
-		e := &cacheEntry{}
-		compute(ctx, e)
-		return e.vals, Computed{}, e.err
-	}
-	e, cached := s.Cache.get(ctx, cacheKey("v", unitID, p, q.Today, ids), fresh, s.Now, compute)
-	if cached {
-		return e.vals, Computed{At: e.at}, e.err
-	}
-	return e.vals, Computed{}, e.err
+	return e.vals, c, nil
 }
 
 // LatestChildren is Children for the pages, kept as Latest keeps figures.
 func (s *Service) LatestChildren(ctx context.Context, a *auth.Actor, unitID int64, p Period, fresh bool, ids ...string) ([]Child, Computed, error) {
-	if err := a.Require(auth.FigureView); err != nil {
-		return nil, Computed{}, err
-	}
-	q, err := s.query(ctx, a, unitID, p)
+	e, c, err := s.latest(ctx, a, "c", unitID, p, fresh, ids, func(ctx context.Context, _ Query, e *cacheEntry) {
+		e.children, e.err = s.Children(ctx, auth.System("figures"), unitID, p, ids...)
+	})
 	if err != nil {
 		return nil, Computed{}, err
 	}
-	// a refresh runs as the machine (the actor was checked above)
-	compute := func(ctx context.Context, e *cacheEntry) {
-		e.children, e.err = s.Children(ctx, auth.System("figures"), unitID, p, ids...)
-	}
-	if s.Cache == nil {
-		e := &cacheEntry{}
-		compute(ctx, e)
-		return e.children, Computed{}, e.err
-	}
-	e, cached := s.Cache.get(ctx, cacheKey("c", unitID, p, q.Today, ids), fresh, s.Now, compute)
-	if cached {
-		return e.children, Computed{At: e.at}, e.err
-	}
-	return e.children, Computed{}, e.err
+	return e.children, c, nil
 }

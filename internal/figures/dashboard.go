@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync"
 	"time"
 
 	"shiliu/internal/auth"
@@ -118,24 +117,11 @@ func (s *Service) Children(ctx context.Context, a *auth.Actor, unitID int64, p P
 	out := make([]Child, len(list))
 	fails := make([]error, len(list))
 	// the units side by side, several at a time (see Parallel)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(parallel(), len(list)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				u := list[i]
-				vals, err := s.some(ctx, Query{UnitID: u.id, UnitPath: u.path, Period: p, Today: today}, ids)
-				out[i], fails[i] = Child{UnitID: u.id, Name: u.name, Kind: u.kind, Values: vals}, err
-			}
-		}()
-	}
-	for i := range list {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	each(len(list), func(i int) {
+		u := list[i]
+		vals, err := s.some(ctx, Query{UnitID: u.id, UnitPath: u.path, Period: p, Today: today}, ids)
+		out[i], fails[i] = Child{UnitID: u.id, Name: u.name, Kind: u.kind, Values: vals}, err
+	})
 	for _, err := range fails {
 		if err != nil {
 			return nil, err

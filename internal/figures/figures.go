@@ -260,29 +260,34 @@ func parallel() int {
 	return min(runtime.GOMAXPROCS(0), 4)
 }
 
-// computeAll computes the indicators for q, several at a time.
-func (s *Service) computeAll(ctx context.Context, inds []*Indicator, q Query) (map[string]Value, error) {
-	n := parallel()
-	m := &memo{}
-	ctx = context.WithValue(ctx, memoKey{}, m)
-	vals := make([]Value, len(inds))
-	fails := make([]error, len(inds))
+// each calls f(0) … f(n-1), parallel() at a time, and returns when all
+// are done.
+func each(n int, f func(i int)) {
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(n, len(inds)) {
+	for range min(parallel(), n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				vals[i], fails[i] = s.compute(ctx, inds[i], q, m)
+				f(i)
 			}
 		}()
 	}
-	for i := range inds {
+	for i := range n {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
+}
+
+// computeAll computes the indicators for q, several at a time.
+func (s *Service) computeAll(ctx context.Context, inds []*Indicator, q Query) (map[string]Value, error) {
+	m := &memo{}
+	ctx = context.WithValue(ctx, memoKey{}, m)
+	vals := make([]Value, len(inds))
+	fails := make([]error, len(inds))
+	each(len(inds), func(i int) { vals[i], fails[i] = s.compute(ctx, inds[i], q, m) })
 	out := make(map[string]Value, len(inds))
 	for i, ind := range inds {
 		if fails[i] != nil {
