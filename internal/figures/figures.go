@@ -436,7 +436,14 @@ func (s *Service) records(ctx context.Context, a *auth.Actor, id string, unitID 
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (`+query+`) r`, args...).Scan(&total); err != nil {
 		return "", nil, 0, err
 	}
-	rows, err := s.DB.Query(ctx, query+` ORDER BY 1 LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	page := query + ` ORDER BY 1 LIMIT ? OFFSET ?`
+	if s.DB.Dialect == db.Postgres {
+		// PostgreSQL would walk the primary key of every person in id
+		// order, testing each, to reach a page (a subdistrict's last page:
+		// 1 s); fenced by OFFSET 0, it selects the records, then sorts them
+		page = `SELECT r.* FROM (` + query + ` OFFSET 0) r ORDER BY 1 LIMIT ? OFFSET ?`
+	}
+	rows, err := s.DB.Query(ctx, page, append(args, limit, offset)...)
 	ids, err = db.Collect(rows, err, db.ScanID)
 	return ind.Entity, ids, total, err
 }
