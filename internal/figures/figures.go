@@ -437,9 +437,10 @@ func (s *Service) records(ctx context.Context, a *auth.Actor, id string, unitID 
 		return "", nil, 0, err
 	}
 	page := query + ` ORDER BY 1 LIMIT ? OFFSET ?`
-	if s.DB.Dialect == db.Postgres {
-		// PostgreSQL would walk the primary key of every person in id
-		// order, testing each, to reach a page (a subdistrict's last page:
+	if s.DB.Dialect == db.Postgres && offset > 0 {
+		// PostgreSQL walks the primary key in id order, testing each row,
+		// which finds a first page at once but reaches a later one only
+		// after testing every person before it (a subdistrict's last page:
 		// 1 s); fenced by OFFSET 0, it selects the records, then sorts them
 		page = `SELECT r.* FROM (` + query + ` OFFSET 0) r ORDER BY 1 LIMIT ? OFFSET ?`
 	}
