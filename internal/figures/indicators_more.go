@@ -67,7 +67,7 @@ func (g grouping) keys(q Query) (string, []any) {
 	// joined to the selection (its ids are distinct: each base selects a
 	// table's ids) rather than "id IN (…)", which PostgreSQL answered by
 	// scanning the whole table (a subdistrict's cases by status: 150 ms)
-	return `SELECT ` + g.expr(q) + `, COUNT(*) FROM (` + b + `) sel JOIN ` + g.from + ` ON ` + g.id + ` = sel.id GROUP BY 1 ORDER BY ` + order, args
+	return `SELECT ` + g.expr(q) + `, COUNT(*) FROM ` + g.from + ` JOIN (` + b + `) sel ON sel.id = ` + g.id + ` GROUP BY 1 ORDER BY ` + order, args
 }
 
 func (g grouping) records(q Query, key string) (string, []any) {
