@@ -154,11 +154,15 @@ func (c *Cache) Refresh(ctx context.Context, now func() time.Time) {
 	for _, k := range due {
 		c.mu.Lock()
 		old := c.entries[k]
+		var readAt time.Time
+		if old != nil {
+			readAt = old.readAt
+		}
 		c.mu.Unlock()
 		if old == nil {
 			continue
 		}
-		e := &cacheEntry{done: make(chan struct{}), compute: old.compute, readAt: old.readAt}
+		e := &cacheEntry{done: make(chan struct{}), compute: old.compute, readAt: readAt}
 		start := now()
 		e.compute(ctx, e)
 		e.at = start
@@ -168,6 +172,7 @@ func (c *Cache) Refresh(ctx context.Context, now func() time.Time) {
 		}
 		c.mu.Lock()
 		if c.entries[k] == old {
+			e.readAt = old.readAt // shown meanwhile
 			c.entries[k] = e
 		}
 		c.mu.Unlock()
