@@ -15,7 +15,7 @@ type VolumeStats struct {
 	Cases, Activities, Attendance int
 }
 
-// caseColumns and activityColumns are the columns the volume step writes.
+// The columns the volume step writes.
 var (
 	volumeCaseColumns = []string{"id", "code", "org_id", "routed_by", "channel", "kind", "urgency", "status", "person_id", "summary",
 		"respond_due", "resolve_due", "responded_at", "closed_at", "resolution", "result", "satisfaction", "followed_up_at", "created_at", "updated_at"}
@@ -94,7 +94,8 @@ func genVolume(ctx context.Context, g *Gen) error {
 	return g.DB.Optimize(ctx)
 }
 
-// batch is the number of rows of one transaction of the volume step.
+// volumeBatch is the number of cases in one transaction of the volume step
+// (a tenth as many activities, with their roll calls).
 const volumeBatch = 5000
 
 func volumeCases(ctx context.Context, g *Gen, orgs []int64, byOrg map[int64][]int64, today time.Time, st *VolumeStats) error {

@@ -60,8 +60,8 @@ func (c *Cache) slow() time.Duration {
 
 // get returns the entry of key computed by compute: a kept one younger
 // than TTL (unless fresh), the one being computed by another request, or
-// a new computation. at is when the figures returned were computed;
-// cached says they come from before this request.
+// a new computation; cached says it comes from before this request (its
+// at is then when it was computed).
 func (c *Cache) get(ctx context.Context, key string, fresh bool, now func() time.Time, compute func(ctx context.Context, e *cacheEntry)) (e *cacheEntry, cached bool) {
 	c.mu.Lock()
 	if c.entries == nil {
