@@ -25,8 +25,7 @@ func (s *Service) Some(ctx context.Context, a *auth.Actor, unitID int64, p Perio
 
 func (s *Service) some(ctx context.Context, q Query, ids []string) (map[string]Value, error) {
 	out := map[string]Value{}
-	m := &memo{}
-	ctx = context.WithValue(ctx, memoKey{}, m)
+	ctx = withMemo(ctx)
 	var one func(id string) (Value, error)
 	one = func(id string) (Value, error) {
 		if v, ok := out[id]; ok {
@@ -52,7 +51,7 @@ func (s *Service) some(ctx context.Context, q Query, ids []string) (map[string]V
 			}
 		} else {
 			var err error
-			if v, err = s.compute(ctx, ind, q, m); err != nil {
+			if v, err = s.compute(ctx, ind, q); err != nil {
 				return v, fmt.Errorf("figure %s: %w", id, err)
 			}
 		}
@@ -86,7 +85,8 @@ func (s *Service) Children(ctx context.Context, a *auth.Actor, unitID int64, p P
 	if err := a.Require(auth.FigureView); err != nil {
 		return nil, err
 	}
-	if _, err := s.unit(ctx, a, unitID); err != nil {
+	path, err := s.unit(ctx, a, unitID)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT id, name, kind, path FROM org_units WHERE parent_id = ? AND archived = 0 AND kind <> 'liaison_group' ORDER BY code, id`, unitID)
@@ -103,10 +103,6 @@ func (s *Service) Children(ctx context.Context, a *auth.Actor, unitID int64, p P
 	}
 	today := s.Now().In(china).Format(db.DateLayout)
 	if allTallied(ids) {
-		path, err := s.unit(ctx, a, unitID)
-		if err != nil {
-			return nil, err
-		}
 		kids := make([]Child, len(list))
 		paths := make([]string, len(list))
 		for i, u := range list {

@@ -283,11 +283,10 @@ func each(n int, f func(i int)) {
 
 // computeAll computes the indicators for q, several at a time.
 func (s *Service) computeAll(ctx context.Context, inds []*Indicator, q Query) (map[string]Value, error) {
-	m := &memo{}
-	ctx = context.WithValue(ctx, memoKey{}, m)
+	ctx = withMemo(ctx)
 	vals := make([]Value, len(inds))
 	fails := make([]error, len(inds))
-	each(len(inds), func(i int) { vals[i], fails[i] = s.compute(ctx, inds[i], q, m) })
+	each(len(inds), func(i int) { vals[i], fails[i] = s.compute(ctx, inds[i], q) })
 	out := make(map[string]Value, len(inds))
 	for i, ind := range inds {
 		if fails[i] != nil {
@@ -298,7 +297,7 @@ func (s *Service) computeAll(ctx context.Context, inds []*Indicator, q Query) (m
 	return out, nil
 }
 
-func (s *Service) compute(ctx context.Context, ind *Indicator, q Query, m *memo) (Value, error) {
+func (s *Service) compute(ctx context.Context, ind *Indicator, q Query) (Value, error) {
 	v := Value{ID: ind.ID}
 	if ind.Needs != "" {
 		ok, err := s.hasTable(ctx, ind.Needs)
@@ -308,7 +307,7 @@ func (s *Service) compute(ctx context.Context, ind *Indicator, q Query, m *memo)
 	}
 	switch {
 	case ind.tally != nil:
-		cells, err := m.tally(ctx, s.DB, q)
+		cells, err := memoOf(ctx).tally(ctx, s.DB, q)
 		if err != nil {
 			return v, err
 		}

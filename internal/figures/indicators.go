@@ -52,13 +52,20 @@ func timeRange(p Period) (lo, hi string) {
 func held(cond string) func(q Query) (string, []any) {
 	return func(q Query) (string, []any) {
 		sub, args := q.Within("x.org_id")
-		to := q.Period.To
-		if q.Today < to {
-			to = q.Today
-		}
 		return `SELECT x.id FROM activities x JOIN activity_kinds k ON k.id = x.kind_id WHERE ` + sub +
-			` AND x.status <> 'cancelled' AND x.starts_at >= ? AND x.starts_at < ? AND ` + cond, append(args, q.Period.From, to+"U")
+			` AND x.status <> 'cancelled' AND x.starts_at >= ? AND x.starts_at < ? AND ` + cond, append(args, q.Period.From, heldBefore(q))
 	}
+}
+
+// heldBefore bounds the start of a held activity (starts_at < it): the
+// period's end or today, whichever is first ('U' sorts after every time
+// of that day).
+func heldBefore(q Query) string {
+	to := q.Period.To
+	if q.Today < to {
+		to = q.Today
+	}
+	return to + "U"
 }
 
 // closedCases selects the cases of the subtree closed in the period.
@@ -221,15 +228,11 @@ var Indicators = []Indicator{
 // built each time); looking the roll call's activity up by its id, a few.
 func participating(q Query) (string, []any) {
 	hh, hargs := minorityHouseholds(0)(q)
-	to := q.Period.To
-	if q.Today < to {
-		to = q.Today
-	}
 	// an activity held in the period, wherever it was (as held, for every
 	// unit): looked up by its id from each roll call
 	return hh + ` AND EXISTS (SELECT 1 FROM persons m JOIN attendance t ON t.person_id = m.id JOIN activities x ON x.id = t.activity_id
 		WHERE m.household_id = h.id AND t.present = 1 AND x.status <> 'cancelled' AND x.starts_at >= ? AND x.starts_at < ?)`,
-		append(hargs, q.Period.From, to+"U")
+		append(hargs, q.Period.From, heldBefore(q))
 }
 
 // participants sums the participants of the activities held in the

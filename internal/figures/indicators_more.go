@@ -165,12 +165,10 @@ func spent(ctx context.Context, d *db.DB, q Query) (float64, bool, error) {
 // period, by source, from the volunteers' own ledger.
 func minutesBySource(ctx context.Context, d *db.DB, q Query) (map[activity.Source]int, error) {
 	// volunteer_hours and hours_by_source read the same entries: once per
-	// computation when it shares a memo
-	if m, ok := ctx.Value(memoKey{}).(*memo); ok {
-		m.hoursOnce.Do(func() { m.hours, m.hoursErr = readMinutesBySource(ctx, d, q) })
-		return m.hours, m.hoursErr
-	}
-	return readMinutesBySource(ctx, d, q)
+	// computation
+	m := memoOf(ctx)
+	m.hoursOnce.Do(func() { m.hours, m.hoursErr = readMinutesBySource(ctx, d, q) })
+	return m.hours, m.hoursErr
 }
 
 func readMinutesBySource(ctx context.Context, d *db.DB, q Query) (map[activity.Source]int, error) {

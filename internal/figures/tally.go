@@ -74,12 +74,20 @@ type cell struct {
 // tallySQL counts the persons of the subtree living there at the period's
 // end by the attributes the person figures test, in one pass (over the
 // covering index persons_figures): nine figures that were nine scans of a
-// million persons are one.
-func tallySQL(q Query) (string, []any) {
+// million persons are one. byUnit counts them by unit too (org_id first).
+func tallySQL(q Query, byUnit bool) (string, []any) {
 	sub, sargs := q.Subtree("p.org_id")
 	act, aargs := activeAt(q)
-	return `SELECT p.ethnicity, p.kind, p.workplace_kind, p.tags & ` + strconv.Itoa(int(tallyTags)) + `, COUNT(*) FROM persons p WHERE ` + sub +
-		` AND ` + act + ` GROUP BY p.ethnicity, p.kind, p.workplace_kind, p.tags & ` + strconv.Itoa(int(tallyTags)), append(sargs, aargs...)
+	cols := `p.ethnicity, p.kind, p.workplace_kind, p.tags & ` + strconv.Itoa(int(tallyTags))
+	if byUnit {
+		cols = `p.org_id, ` + cols
+	}
+	return `SELECT ` + cols + `, COUNT(*) AS n FROM persons p WHERE ` + sub + ` AND ` + act + ` GROUP BY ` + cols, append(sargs, aargs...)
+}
+
+// scanCell reads a cell after the columns before it in dest.
+func scanCell(sc db.Scanner, c *cell, before ...any) error {
+	return sc.Scan(append(before, &c.ethnicity, &c.kind, &c.workplace, &c.tags, &c.n)...)
 }
 
 // memo holds what the figures of one query share: the persons' tally,
@@ -94,18 +102,30 @@ type memo struct {
 	hoursErr  error
 }
 
-// memoKey carries a computation's memo in its context, to the Value and
-// Parts functions.
+// memoKey carries a computation's memo in its context, to compute and to
+// the Value and Parts functions.
 type memoKey struct{}
+
+// withMemo gives ctx a new memo for one computation.
+func withMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &memo{})
+}
+
+// memoOf is ctx's memo, or a new one when the computation shares none.
+func memoOf(ctx context.Context) *memo {
+	if m, ok := ctx.Value(memoKey{}).(*memo); ok {
+		return m
+	}
+	return &memo{}
+}
 
 func (m *memo) tally(ctx context.Context, d *db.DB, q Query) ([]cell, error) {
 	m.once.Do(func() {
-		query, args := tallySQL(q)
+		query, args := tallySQL(q, false)
 		rows, err := d.Query(ctx, query, args...)
 		m.cells, m.err = db.Collect(rows, err, func(sc db.Scanner) (cell, error) {
 			var c cell
-			err := sc.Scan(&c.ethnicity, &c.kind, &c.workplace, &c.tags, &c.n)
-			return c, err
+			return c, scanCell(sc, &c)
 		})
 	})
 	return m.cells, m.err
@@ -158,12 +178,8 @@ func allTallied(ids []string) bool {
 // added to the child whose subtree holds it. (Asking each of a district's
 // 250 subdistricts in turn took a minute at a million persons.)
 func (s *Service) tallyChildren(ctx context.Context, q Query, kids []Child, paths []string, ids []string) ([]Child, error) {
-	sub, sargs := q.Subtree("p.org_id")
-	act, aargs := activeAt(q)
-	tags := strconv.Itoa(int(tallyTags))
-	rows, err := s.DB.Query(ctx, `SELECT o.path, t.ethnicity, t.kind, t.workplace_kind, t.tags, t.n FROM (SELECT p.org_id, p.ethnicity, p.kind, p.workplace_kind,
-		p.tags & `+tags+` AS tags, COUNT(*) AS n FROM persons p WHERE `+sub+` AND `+act+` GROUP BY p.org_id, p.ethnicity, p.kind, p.workplace_kind, p.tags & `+tags+`) t
-		JOIN org_units o ON o.id = t.org_id`, append(sargs, aargs...)...)
+	query, args := tallySQL(q, true)
+	rows, err := s.DB.Query(ctx, `SELECT o.path, t.* FROM (`+query+`) t JOIN org_units o ON o.id = t.org_id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +189,9 @@ func (s *Service) tallyChildren(ctx context.Context, q Query, kids []Child, path
 	find := map[string]int{}
 	for rows.Next() {
 		var path string
+		var orgID int64
 		var c cell
-		if err := rows.Scan(&path, &c.ethnicity, &c.kind, &c.workplace, &c.tags, &c.n); err != nil {
+		if err := scanCell(rows, &c, &path, &orgID); err != nil {
 			rows.Close()
 			return nil, err
 		}
