@@ -202,6 +202,18 @@ type Computed struct {
 // Cached reports whether the figures come from the cache.
 func (c Computed) Cached() bool { return !c.At.IsZero() }
 
+// Oldest is the earliest of the kept computations among cs (zero when all
+// are live): what a page showing them all says.
+func Oldest(cs ...Computed) Computed {
+	var o Computed
+	for _, c := range cs {
+		if c.Cached() && (!o.Cached() || c.At.Before(o.At)) {
+			o = c
+		}
+	}
+	return o
+}
+
 func cacheKey(kind string, unitID int64, p Period, today string, ids []string) string {
 	return fmt.Sprintf("%s|%d|%s|%s|%d|%s|%s", kind, unitID, p.From, p.To, p.Year, today, strings.Join(ids, ","))
 }

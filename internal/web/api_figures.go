@@ -226,12 +226,7 @@ type apiDashboardKid struct {
 // computedAt is the oldest computation among cs kept from the cache, as
 // RFC 3339, or nil when all are live.
 func computedAt(cs ...figures.Computed) *string {
-	var oldest figures.Computed
-	for _, c := range cs {
-		if c.Cached() && (!oldest.Cached() || c.At.Before(oldest.At)) {
-			oldest = c
-		}
-	}
+	oldest := figures.Oldest(cs...)
 	if !oldest.Cached() {
 		return nil
 	}

@@ -70,14 +70,14 @@ func (t statTile) Delta() string {
 	switch {
 	case t.Money:
 		// yuan with fen, grouped as the number beside it: +¥1,234.50
-		return sign + "¥" + groupThousands(strconv.FormatFloat(d, 'f', 2, 64))
+		return sign + yuanText(d)
 	case t.Percent:
 		// percentage points
 		return sign + strconv.FormatFloat(d, 'f', 1, 64)
 	case d == 0:
 		return "±0"
 	}
-	return sign + groupThousands(strconv.FormatInt(int64(math.Round(d)), 10))
+	return sign + countText(d)
 }
 
 // statChart is a chart's data: categories, one or two series, and for
@@ -177,11 +177,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		kids, atKids, err = s.Figures.LatestChildren(ctx, a, unitID, p.Period, fresh, "minority_registered", "minority_floating")
 	}
 	// the page says when its oldest kept figures were computed
-	for _, c := range []figures.Computed{at, atPrior, atKids} {
-		if c.Cached() && (!p.Computed.Cached() || c.At.Before(p.Computed.At)) {
-			p.Computed = c
-		}
-	}
+	p.Computed = figures.Oldest(at, atPrior, atKids)
 	p.Fresh = "/stats?org=" + strconv.FormatInt(unitID, 10) + "&year=" + strconv.Itoa(p.Year) + "&fresh=1"
 	if err == nil && a.Can(auth.CommunityView) && s.Budget != nil && (p.Unit.Kind == org.Subdistrict || p.Unit.Kind == org.Committee) {
 		p.Execution, err = s.Budget.Execution(ctx, a, unitID, p.Year)
@@ -390,12 +386,18 @@ func (t statTile) Number(v figures.Value) string {
 	case !v.Available:
 		return "—"
 	case t.Money:
-		return "¥" + groupThousands(strconv.FormatFloat(v.Number, 'f', 2, 64))
+		return yuanText(v.Number)
 	case t.Percent:
 		return strconv.FormatFloat(v.Number, 'f', 1, 64) + "%"
 	}
-	return groupThousands(strconv.FormatInt(int64(math.Round(v.Number)), 10))
+	return countText(v.Number)
 }
+
+// yuanText is an amount of yuan with fen, grouped: ¥1,234.50.
+func yuanText(n float64) string { return "¥" + groupThousands(strconv.FormatFloat(n, 'f', 2, 64)) }
+
+// countText is a count, grouped: 1,234.
+func countText(n float64) string { return groupThousands(strconv.FormatInt(int64(math.Round(n)), 10)) }
 
 // groupThousands puts commas in the integer part of a decimal number.
 func groupThousands(s string) string {
