@@ -632,15 +632,21 @@ func (e *Env) Report(w io.Writer, results []Result) {
 	fmt.Fprintf(w, "(\"avg total\" is the mean total returned, which Search counts up to %d; \"none\" the share of searches that found nobody)\n\n", people.CountCap+1)
 	fmt.Fprintf(w, "%-34s %-24s %9s %9s %9s %11s %6s  %s\n", "user", "search", "median", "p99", "max", "avg total", "none", "")
 	for _, r := range results {
-		mark := "ok"
-		if !r.OK() {
-			mark = "MISSED"
-		}
-		if r.Errors > 0 {
-			mark += fmt.Sprintf(" (%d errors)", r.Errors)
-		}
-		fmt.Fprintf(w, "%-34s %-24s %9s %9s %9s %11.0f %5.0f%%  %s\n", r.User, KindLabel[r.Kind], ms(r.Median), ms(r.P99), ms(r.Max), r.AvgTotal, 100*r.ZeroHits, mark)
+		fmt.Fprintf(w, "%-34s %-24s %9s %9s %9s %11.0f %5.0f%%  %s\n", r.User, KindLabel[r.Kind], ms(r.Median), ms(r.P99), ms(r.Max), r.AvgTotal, 100*r.ZeroHits,
+			verdict(r.OK(), r.Errors))
 	}
+}
+
+// verdict is a report line's last column: ok or MISSED, with the errors.
+func verdict(ok bool, errors int) string {
+	mark := "ok"
+	if !ok {
+		mark = "MISSED"
+	}
+	if errors > 0 {
+		mark += fmt.Sprintf(" (%d errors)", errors)
+	}
+	return mark
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }

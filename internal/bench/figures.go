@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -152,13 +151,7 @@ func (e *Env) ReportFigures(w io.Writer, results []FigureResult) {
 		e.Persons, cases, acts, att, e.Cfg.FigureRequests)
 	fmt.Fprintf(w, "%-34s %-34s %9s %9s %9s %9s %9s  %s\n", "user", "page", "target", "median", "p99", "max", "size", "")
 	for _, r := range results {
-		mark := "ok"
-		if !r.OK() {
-			mark = "MISSED"
-		}
-		if r.Errors > 0 {
-			mark += " (" + strconv.Itoa(r.Errors) + " errors)"
-		}
-		fmt.Fprintf(w, "%-34s %-34s %9s %9s %9s %9s %8.0fk  %s\n", r.User, r.Label, ms(r.Target), ms(r.Median), ms(r.P99), ms(r.Max), float64(r.Bytes)/1024, mark)
+		fmt.Fprintf(w, "%-34s %-34s %9s %9s %9s %9s %8.0fk  %s\n", r.User, r.Label, ms(r.Target), ms(r.Median), ms(r.P99), ms(r.Max), float64(r.Bytes)/1024,
+			verdict(r.OK(), r.Errors))
 	}
 }
