@@ -211,24 +211,31 @@ func (w *writer) assign(ctx context.Context, userID int64, persons, households [
 // (PostgreSQL's VACUUM also marks the pages all-visible, which its
 // index-only scans need).
 func (w *writer) finish(ctx context.Context) error {
-	if w.d.Dialect == db.Postgres {
-		for _, t := range []string{"persons", "households"} {
-			if _, err := w.d.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {
+	return settleTables(ctx, w.d, []string{"persons", "households"}, []string{"persons", "person_terms", "households", "person_events", "liaison_assignments"})
+}
+
+// settleTables follows rows written with explicit ids: on PostgreSQL the
+// id sequences of serial move past them and the written tables are
+// vacuumed and analysed; on SQLite the database is analysed and the
+// readers load the new statistics.
+func settleTables(ctx context.Context, d *db.DB, serial, written []string) error {
+	if d.Dialect == db.Postgres {
+		for _, t := range serial {
+			if _, err := d.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {
 				return fmt.Errorf("sequence of %s: %w", t, err)
 			}
 		}
-		for _, t := range []string{"persons", "person_terms", "households", "person_events", "liaison_assignments"} {
-			if _, err := w.d.Exec(ctx, `VACUUM ANALYZE `+t); err != nil {
+		for _, t := range written {
+			if _, err := d.Exec(ctx, `VACUUM ANALYZE `+t); err != nil {
 				return fmt.Errorf("vacuum %s: %w", t, err)
 			}
 		}
 		return nil
 	}
-	if _, err := w.d.W.ExecContext(ctx, `ANALYZE`); err != nil {
+	if _, err := d.W.ExecContext(ctx, `ANALYZE`); err != nil {
 		return err
 	}
-	// The readers load the new statistics.
-	return w.d.Optimize(ctx)
+	return d.Optimize(ctx)
 }
 
 // inserter writes rows of one table through a prepared INSERT of

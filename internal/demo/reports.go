@@ -46,11 +46,11 @@ func genReports(ctx context.Context, g *Gen) error {
 	svc.Now = fig.Now
 	year := g.Opt.Year - 1
 	actor := func(username string) (*auth.Actor, error) {
-		var id int64
-		if err := g.DB.QueryRow(ctx, `SELECT id FROM users WHERE username = ?`, username).Scan(&id); err != nil {
+		u, err := g.Auth.ByUsername(ctx, username)
+		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", username, err)
 		}
-		return g.Auth.ActorByID(ctx, id)
+		return u.Actor(), nil
 	}
 	admin, err := actor("admin")
 	if err != nil {

@@ -75,23 +75,7 @@ func genVolume(ctx context.Context, g *Gen) error {
 	if err := volumeActivities(ctx, g, orgs, byOrg, today, st); err != nil {
 		return fmt.Errorf("activities: %w", err)
 	}
-	if g.DB.Dialect == db.Postgres {
-		for _, t := range []string{"cases", "activities"} {
-			if _, err := g.DB.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {
-				return fmt.Errorf("sequence of %s: %w", t, err)
-			}
-		}
-		for _, t := range []string{"cases", "activities", "attendance"} {
-			if _, err := g.DB.Exec(ctx, `VACUUM ANALYZE `+t); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if _, err := g.DB.W.ExecContext(ctx, `ANALYZE`); err != nil {
-		return err
-	}
-	return g.DB.Optimize(ctx)
+	return settleTables(ctx, g.DB, []string{"cases", "activities"}, []string{"cases", "activities", "attendance"})
 }
 
 // volumeBatch is the number of cases in one transaction of the volume step

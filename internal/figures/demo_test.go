@@ -61,14 +61,11 @@ func TestDemoFiguresMatchTheirRecords(t *testing.T) {
 		}
 		accounts := append(res.Accounts, demo.Account{Username: "district", Role: auth.StreetAdmin})
 		for _, acc := range accounts {
-			var uid int64
-			if err := d.QueryRow(ctx, `SELECT id FROM users WHERE username = ?`, acc.Username).Scan(&uid); err != nil {
-				t.Fatal(err)
-			}
-			a, err := as.ActorByID(ctx, uid)
+			u, err := as.ByUsername(ctx, acc.Username)
 			if err != nil {
 				t.Fatal(err)
 			}
+			a := u.Actor()
 			if !a.Can(auth.FigureView) {
 				if _, err := s.Compute(ctx, a, a.OrgID, p); err == nil {
 					t.Errorf("%s (%s) may not see figures but computed them", acc.Username, a.Role)
